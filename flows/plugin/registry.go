@@ -1,0 +1,172 @@
+// Package plugin is sluice's task registry and the contract between the
+// engine and the tasks it runs.
+//
+// A task package declares each task type once, in init():
+//
+//	func init() {
+//		plugin.Register(plugin.Info{
+//			ID:      "jdbc.mysql.Query",
+//			Aliases: []string{"io.kestra.plugin.jdbc.mysql.Query"},
+//			Title:   "Run a query on MySQL or MariaDB.",
+//			New:     func() any { return &Query{FetchSize: 10000} },
+//			Outputs: []plugin.Output{{Name: "uri", Doc: "row file of the result"}},
+//		})
+//	}
+//
+// The properties struct (the value New returns) carries `yaml`, `doc`,
+// `default`, `required`, `enum` and `secret` tags. From that one declaration
+// come strict decoding, defaults, required checks, template rendering of
+// string properties, `sluice plugins doc`, docs/plugins/*.md and the JSON
+// Schema editors use.
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Task is a runnable task: a pointer to its properties struct, decoded and
+// rendered, with the code that runs it.
+type Task interface {
+	Run(ctx context.Context, rc *RunContext) (Outputs, error)
+}
+
+// Validator is implemented by properties structs that check combinations of
+// properties after decoding (before any template is rendered, so checks
+// must tolerate template strings).
+type Validator interface {
+	Validate() error
+}
+
+// Outputs is what {{ outputs.TASK.* }} sees. Files are storage URI strings.
+type Outputs map[string]any
+
+// Output documents one output key.
+type Output struct {
+	Name string
+	Doc  string
+	// Dynamic outputs have keys chosen at run time below Name (for example
+	// streams.STREAM), so validation does not check what follows Name.
+	Dynamic bool
+}
+
+// Info declares a task type.
+type Info struct {
+	ID      string   // sluice's short ID, "jdbc.mysql.Query"
+	Aliases []string // Kestra type names and older IDs
+	Title   string   // one sentence
+	Doc     string   // Markdown, may be long
+	// New returns a pointer to a fresh properties struct holding defaults
+	// set in code; `default` tags are applied on top for zero fields.
+	New func() any
+	// Outputs lists the output keys; nil means undeclared (not checked).
+	Outputs []Output
+	// Flowable tasks contain other tasks and are run by the engine itself.
+	Flowable bool
+	// Examples are YAML snippets shown in docs.
+	Examples []Example
+}
+
+// Example is a documented use of a task.
+type Example struct {
+	Title string
+	YAML  string
+}
+
+var (
+	mu      sync.RWMutex
+	byID    = map[string]*Info{}
+	byAlias = map[string]*Info{}
+)
+
+// Register adds a task type. It panics on a duplicate ID or alias, or on a
+// properties struct whose tags do not parse: both are programming errors
+// that must fail at start-up, not in a user's flow.
+func Register(info Info) {
+	if info.ID == "" || info.New == nil {
+		panic("plugin.Register: ID and New are required")
+	}
+	props := info.New()
+	if _, ok := props.(Task); !ok && !info.Flowable {
+		panic(fmt.Sprintf("plugin.Register(%s): %T does not implement plugin.Task", info.ID, props))
+	}
+	if _, err := SpecOf(reflect.TypeOf(props)); err != nil {
+		panic(fmt.Sprintf("plugin.Register(%s): %v", info.ID, err))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	in := info
+	for _, name := range append([]string{info.ID}, info.Aliases...) {
+		if _, dup := byID[name]; dup {
+			panic("plugin.Register: duplicate task type " + name)
+		}
+		if _, dup := byAlias[name]; dup {
+			panic("plugin.Register: duplicate task type " + name)
+		}
+	}
+	byID[info.ID] = &in
+	for _, a := range info.Aliases {
+		byAlias[a] = &in
+	}
+}
+
+// Lookup finds a task type by ID or alias.
+func Lookup(typ string) (*Info, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	if in, ok := byID[typ]; ok {
+		return in, true
+	}
+	in, ok := byAlias[typ]
+	return in, ok
+}
+
+// All returns every registered task type sorted by ID.
+func All() []*Info {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]*Info, 0, len(byID))
+	for _, in := range byID {
+		out = append(out, in)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Names returns every ID and alias, for did-you-mean suggestions.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(byID)+len(byAlias))
+	for id := range byID {
+		out = append(out, id)
+	}
+	for a := range byAlias {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Output returns the declared output named name, if the task declares it.
+func (in *Info) Output(name string) (Output, bool) {
+	for _, o := range in.Outputs {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Output{}, false
+}
+
+// ShortDoc is the first line of the doc, for listings.
+func (in *Info) ShortDoc() string {
+	if in.Title != "" {
+		return in.Title
+	}
+	line, _, _ := strings.Cut(in.Doc, "\n")
+	return line
+}
