@@ -1,0 +1,168 @@
+package template
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/itchyny/gojq"
+)
+
+// jq queries compiled once per expression text. The cache stops growing at
+// maxJqCache entries; expressions past that are compiled on each use.
+var (
+	jqCache     sync.Map
+	jqCacheSize int
+	jqCacheMu   sync.Mutex
+)
+
+const maxJqCache = 512
+
+func compileJq(expr string) (*gojq.Code, error) {
+	if v, ok := jqCache.Load(expr); ok {
+		return v.(*gojq.Code), nil
+	}
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, fmt.Errorf("invalid jq expression %q: %w", expr, err)
+	}
+	// No environment loader: $ENV and env are empty, as rendering must not
+	// read the process environment.
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, fmt.Errorf("invalid jq expression %q: %w", expr, err)
+	}
+	jqCacheMu.Lock()
+	if jqCacheSize < maxJqCache {
+		jqCache.Store(expr, code)
+		jqCacheSize++
+	}
+	jqCacheMu.Unlock()
+	return code, nil
+}
+
+// fJq is value | jq('.path'). Like Kestra it returns the list of every
+// result of the query (so a single result is [x]; take it with | first),
+// and a string input is parsed as JSON first.
+func fJq(c *call, in any) (any, error) {
+	expr, err := c.str(0, "")
+	if err != nil {
+		return nil, err
+	}
+	code, err := compileJq(expr)
+	if err != nil {
+		return nil, err
+	}
+	in = norm(in)
+	if s, ok := in.(string); ok {
+		if in, err = parseJSON(s); err != nil {
+			return nil, fmt.Errorf("input is a string that is not JSON: %w", err)
+		}
+	}
+	input, err := toJq(in, 0)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limits.jqTimeout)
+	defer cancel()
+	out := []any{}
+	iter := code.RunWithContext(ctx, input)
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			break
+		}
+		if err, ok := v.(error); ok {
+			var halt *gojq.HaltError
+			if errors.As(err, &halt) && halt.Value() == nil {
+				break
+			}
+			return nil, fmt.Errorf("jq %q: %w", expr, err)
+		}
+		if len(out) >= limits.listLen {
+			return nil, fmt.Errorf("jq %q: more than %d results", expr, limits.listLen)
+		}
+		out = append(out, fromJq(v))
+	}
+	return out, nil
+}
+
+// toJq converts engine values into the types gojq accepts.
+func toJq(v any, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, errors.New("value nested too deeply for jq")
+	}
+	v = norm(v)
+	switch x := v.(type) {
+	case nil, bool, string, float64:
+		return x, nil
+	case int64:
+		if x >= math.MinInt && x <= math.MaxInt {
+			return int(x), nil
+		}
+		return new(big.Int).SetInt64(x), nil
+	case time.Time:
+		return x.Format(time.RFC3339Nano), nil
+	}
+	if l, ok := asList(v); ok {
+		out := make([]any, len(l))
+		for i, e := range l {
+			var err error
+			if out[i], err = toJq(e, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	if keys, ok := mapKeys(v); ok {
+		out := make(map[string]any, len(keys))
+		for _, k := range keys {
+			e, _ := getKey(v, k)
+			var err error
+			if out[k], err = toJq(e, depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	// Anything else goes through its JSON form.
+	b, err := appendJSON(nil, v)
+	if err != nil {
+		return nil, err
+	}
+	p, err := parseJSON(string(b))
+	if err != nil {
+		return nil, err
+	}
+	return toJq(p, depth+1)
+}
+
+// fromJq converts gojq results back: int to int64, big integers to int64
+// when they fit (float64 otherwise).
+func fromJq(v any) any {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case []any:
+		for i, e := range x {
+			x[i] = fromJq(e)
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromJq(e)
+		}
+		return x
+	}
+	return v
+}
