@@ -7,7 +7,8 @@
 // MMMM full name), d (day of month), D (day of year), E (day name), a
 // (AM/PM), H k K h (hours), m, s, S (fraction of second, n digits), n
 // (nano of second), X x Z (offsets), VV (zone ID), z (zone name, formatting
-// only), quoted literals ('T', '' for a quote) and optional sections [...].
+// only), quoted literals ('T'; two single quotes for a quote) and optional
+// sections [...].
 // Other ASCII letters are reserved, as in Java, and rejected.
 package javatime
 
