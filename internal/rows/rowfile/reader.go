@@ -262,135 +262,116 @@ func (r *Reader) fill(n int) error {
 	return nil
 }
 
-var errShort = fmt.Errorf("value runs past the end of its block: %w", ErrCorrupt)
+var (
+	errShort    = fmt.Errorf("value runs past the end of its block: %w", ErrCorrupt)
+	errOverflow = fmt.Errorf("varint overflows 64 bits: %w", ErrCorrupt)
+)
 
-// uvarint decodes a uvarint at r.pos.
-func (r *Reader) uvarint() (uint64, error) {
-	b, p := r.buf, r.pos
-	if p < len(b) && b[p] < 0x80 {
-		r.pos = p + 1
-		return uint64(b[p]), nil
+// uvarintAt decodes the uvarint at b[p:] and returns it with the position
+// after it; the position is -1 when the varint is cut short, -2 when it
+// overflows. The one-byte case is handled inline by callers.
+func uvarintAt(b []byte, p int) (uint64, int) {
+	if p >= len(b) {
+		return 0, -1
 	}
-	if p < len(b) {
-		x, n := binary.Uvarint(b[p:])
-		if n > 0 {
-			r.pos = p + n
-			return x, nil
-		}
-		if n < 0 {
-			return 0, fmt.Errorf("varint overflows 64 bits: %w", ErrCorrupt)
-		}
+	x, n := binary.Uvarint(b[p:])
+	if n > 0 {
+		return x, p + n
 	}
-	return 0, errShort
+	if n == 0 {
+		return 0, -1
+	}
+	return 0, -2
 }
 
-func (r *Reader) varint() (int64, error) {
-	u, err := r.uvarint()
-	return unzigzag(u), err
+func varintErr(p int) error {
+	if p == -2 {
+		return errOverflow
+	}
+	return errShort
 }
 
-// length decodes a byte or item count and checks that at least min(1,
-// unit)×count bytes remain, which bounds every allocation by the block size.
-func (r *Reader) length(unit int) (int, error) {
-	u, err := r.uvarint()
-	if err != nil {
-		return 0, err
-	}
-	if u > uint64(len(r.buf)-r.pos)/uint64(unit) {
-		return 0, errShort
-	}
-	return int(u), nil
-}
-
-func (r *Reader) scale() (int32, error) {
-	s, err := r.varint()
-	if err != nil {
-		return 0, err
-	}
-	if s < math.MinInt32 || s > math.MaxInt32 {
-		return 0, fmt.Errorf("decimal scale %d out of range: %w", s, ErrCorrupt)
-	}
-	return int32(s), nil
-}
-
-// value decodes one value into dst.
+// value decodes one value at r.pos into dst. Positions are kept in locals
+// and varints decoded inline when they are one byte (most lengths, bools,
+// small ints): this loop is the read path of every task.
 func (r *Reader) value(dst *rows.Value, depth int) error {
-	if r.pos >= len(r.buf) {
+	b, p := r.buf, r.pos
+	if p >= len(b) {
 		return errShort
 	}
-	tag := r.buf[r.pos]
-	r.pos++
+	tag := b[p]
+	p++
+	// Every tag but null, bools and float starts with a varint.
+	var u uint64
 	switch tag {
 	case tagNull:
 		*dst = rows.Null
-	case tagFalse:
-		*dst = rows.Bool(false)
-	case tagTrue:
-		*dst = rows.Bool(true)
-	case tagInt, tagDate, tagTime, tagTimestamp:
-		x, err := r.varint()
-		if err != nil {
-			return err
-		}
-		switch tag {
-		case tagInt:
-			*dst = rows.Int(x)
-		case tagDate:
-			*dst = rows.Date(x)
-		case tagTime:
-			*dst = rows.TimeOfDay(x)
-		default:
-			*dst = rows.Timestamp(x)
-		}
-	case tagString, tagBytes:
-		n, err := r.length(1)
-		if err != nil {
-			return err
-		}
-		p := r.buf[r.pos : r.pos+n : r.pos+n] // capped: an append by the caller cannot clobber the next value
-		r.pos += n
-		if tag == tagString {
-			*dst = rows.StringBytes(p)
-		} else {
-			*dst = rows.Bytes(p)
-		}
+		r.pos = p
+		return nil
+	case tagFalse, tagTrue:
+		*dst = rows.Bool(tag == tagTrue)
+		r.pos = p
+		return nil
 	case tagFloat:
-		if len(r.buf)-r.pos < 8 {
+		if len(b)-p < 8 {
 			return errShort
 		}
 		// Float64frombits/Float64bits are plain moves: NaN payloads survive.
-		*dst = rows.Float(math.Float64frombits(binary.LittleEndian.Uint64(r.buf[r.pos:])))
-		r.pos += 8
-	case tagDecimal:
-		scale, err := r.scale()
-		if err != nil {
-			return err
+		*dst = rows.Float(math.Float64frombits(binary.LittleEndian.Uint64(b[p:])))
+		r.pos = p + 8
+		return nil
+	}
+	if p < len(b) && b[p] < 0x80 {
+		u = uint64(b[p])
+		p++
+	} else if u, p = uvarintAt(b, p); p < 0 {
+		return varintErr(p)
+	}
+	switch tag {
+	case tagInt:
+		*dst = rows.Int(unzigzag(u))
+	case tagDate:
+		*dst = rows.Date(unzigzag(u))
+	case tagTime:
+		*dst = rows.TimeOfDay(unzigzag(u))
+	case tagTimestamp:
+		*dst = rows.Timestamp(unzigzag(u))
+	case tagString, tagBytes:
+		if u > uint64(len(b)-p) {
+			return errShort
 		}
-		x, err := r.varint()
-		if err != nil {
-			return err
+		n := int(u)
+		s := b[p : p+n : p+n] // capped: an append by the caller cannot clobber the next value
+		p += n
+		if tag == tagString {
+			*dst = rows.StringBytes(s)
+		} else {
+			*dst = rows.Bytes(s)
 		}
-		*dst = rows.Decimal(x, scale)
-	case tagDecimalBig:
-		scale, err := r.scale()
-		if err != nil {
-			return err
+	case tagDecimal, tagDecimalBig:
+		scale := unzigzag(u)
+		if scale < math.MinInt32 || scale > math.MaxInt32 {
+			return fmt.Errorf("decimal scale %d out of range: %w", scale, ErrCorrupt)
 		}
-		n, err := r.length(1)
-		if err != nil {
-			return err
+		if u, p = uvarintAt(b, p); p < 0 {
+			return varintErr(p)
 		}
-		*dst = rows.DecimalRaw(r.buf[r.pos:r.pos+n:r.pos+n], scale)
-		r.pos += n
+		if tag == tagDecimal {
+			*dst = rows.Decimal(unzigzag(u), int32(scale))
+			break
+		}
+		if u > uint64(len(b)-p) {
+			return errShort
+		}
+		n := int(u)
+		*dst = rows.DecimalRaw(b[p:p+n:p+n], int32(scale))
+		p += n
 	case tagTimestampTZ:
-		us, err := r.varint()
-		if err != nil {
-			return err
+		us := unzigzag(u)
+		if u, p = uvarintAt(b, p); p < 0 {
+			return varintErr(p)
 		}
-		off, err := r.varint()
-		if err != nil {
-			return err
-		}
+		off := unzigzag(u)
 		if off < math.MinInt32 || off > math.MaxInt32 {
 			return fmt.Errorf("zone offset %d out of range: %w", off, ErrCorrupt)
 		}
@@ -399,20 +380,23 @@ func (r *Reader) value(dst *rows.Value, depth int) error {
 		if depth >= maxDepth {
 			return fmt.Errorf("lists and maps nested more than %d deep: %w", maxDepth, ErrCorrupt)
 		}
-		per := 1
+		per := uint64(1)
 		if tag == tagMap {
 			per = 2
 		}
-		n, err := r.length(per)
-		if err != nil {
-			return err
+		// Each item takes at least its tag byte: this bounds the arena by
+		// the block that was actually read.
+		if u > uint64(len(b)-p)/per {
+			return errShort
 		}
-		items := r.alloc(n * per)
+		r.pos = p
+		items := r.alloc(int(u * per))
 		for i := range items {
 			if err := r.value(&items[i], depth+1); err != nil {
 				return err
 			}
 		}
+		p = r.pos
 		if tag == tagMap {
 			*dst = rows.MapOf(items)
 		} else {
@@ -421,6 +405,7 @@ func (r *Reader) value(dst *rows.Value, depth int) error {
 	default:
 		return fmt.Errorf("unknown value tag 0x%02x: %w", tag, ErrCorrupt)
 	}
+	r.pos = p
 	return nil
 }
 

@@ -2,7 +2,10 @@ package rowfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"strings"
@@ -62,17 +65,13 @@ func assertRowsEqual(t testing.TB, want, got []rows.Row) {
 		}
 		for j := range want[i].Values {
 			w, g := want[i].Values[j], got[i].Values[j]
-			if !w.Equal(g) || w.IsBigDecimal() != g.IsBigDecimal() && w.Kind() == rows.KindDecimal && !bigEqualAsSmall(w, g) {
+			if !w.Equal(g) {
 				t.Fatalf("row %d field %d: got %s %v (raw %#x aux %d), want %s %v (raw %#x aux %d)",
 					i+1, j+1, g.Kind(), g, g.Raw(), g.Aux(), w.Kind(), w, w.Raw(), w.Aux())
 			}
 		}
 	}
 }
-
-// bigEqualAsSmall allows a big decimal whose value fits int64 to come back in
-// the small form: DecimalRaw normalises, Equal compares values.
-func bigEqualAsSmall(w, g rows.Value) bool { return w.Unscaled().Cmp(g.Unscaled()) == 0 }
 
 func oneField(kind rows.Kind) *rows.Schema {
 	return &rows.Schema{Fields: []rows.Field{{Name: "v", Kind: kind, Nullable: true}}}
@@ -146,7 +145,7 @@ func TestRoundTripEveryKind(t *testing.T) {
 		{"bytes non-UTF-8", rows.Bytes([]byte{0xff, 0xfe, 0x00, 0x80, 0xc0})},
 		{"string non-UTF-8", rows.StringBytes([]byte{0xff, 0xc3, 0x28})},
 		{"date epoch", rows.Date(0)},
-		{"date before 1970", rows.Date(-719162)}, // 0001-01-01
+		{"date before 1970", rows.Date(-719162)},  // 0001-01-01
 		{"date far future", rows.Date(2_932_896)}, // 9999-12-31
 		{"time midnight", rows.TimeOfDay(0)},
 		{"time last µs", rows.TimeOfDay(86_400_000_000 - 1)},
@@ -250,5 +249,269 @@ func TestWrongValueCount(t *testing.T) {
 	}
 	if err := w.Write(&ok); !errors.Is(err, rows.ErrClosed) {
 		t.Fatalf("write after flush: %v", err)
+	}
+}
+
+// sample10 is the benchmark's row shape: int64, 2 strings, float64,
+// decimal(12,2), bool, date, µs timestamp, nullable string, 16 bytes.
+var sample10Schema = &rows.Schema{Fields: []rows.Field{
+	{Name: "id", Kind: rows.KindInt},
+	{Name: "name", Kind: rows.KindString},
+	{Name: "city", Kind: rows.KindString},
+	{Name: "score", Kind: rows.KindFloat},
+	{Name: "amount", Kind: rows.KindDecimal, Precision: 12, Scale: 2},
+	{Name: "active", Kind: rows.KindBool},
+	{Name: "day", Kind: rows.KindDate},
+	{Name: "ts", Kind: rows.KindTimestamp},
+	{Name: "note", Kind: rows.KindString, Nullable: true},
+	{Name: "tag", Kind: rows.KindBytes},
+}}
+
+var sampleWords = []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima"}
+
+// Derived strings are built once so that filling a row allocates nothing.
+var sampleCities, sampleNotes [12]string
+
+func init() {
+	for i, w := range sampleWords {
+		sampleCities[i] = w + "-city"
+		sampleNotes[i] = "note " + w
+	}
+}
+
+// fillSample fills row with row i of the sample; tag is scratch for the bytes.
+func fillSample(i int64, row *rows.Row, tag *[16]byte) {
+	row.Reset(10)
+	h := uint64(i)*0x9e3779b97f4a7c15 + 1
+	for k := range tag {
+		tag[k] = byte(h >> (8 * (k % 8)))
+	}
+	v := row.Values
+	v[0] = rows.Int(i*7919 - 1_000_000)
+	v[1] = rows.String(sampleWords[h%12])
+	v[2] = rows.String(sampleCities[(h>>8)%12])
+	v[3] = rows.Float(float64(i) * 1.37)
+	v[4] = rows.Decimal(int64(h%1e12)-5e11, 2)
+	v[5] = rows.Bool(h&1 == 0)
+	v[6] = rows.Date(int64(h % 40000))
+	v[7] = rows.Timestamp(1_600_000_000_000_000 + i*1_000_003)
+	if h%10 < 3 {
+		v[8] = rows.Null
+	} else {
+		v[8] = rows.String(sampleNotes[(h>>16)%12])
+	}
+	v[9] = rows.Bytes(tag[:])
+}
+
+// cutsAndFlips builds a small multi-block file.
+func smallFile(t testing.TB) []byte {
+	t.Helper()
+	var in []rows.Row
+	var tag [16]byte
+	for i := range int64(12) {
+		var r rows.Row
+		fillSample(i, &r, &tag)
+		in = append(in, r.Clone())
+	}
+	return encode(t, sample10Schema, in, 200) // ~2 rows per block
+}
+
+// TestTruncatedEverywhere cuts a multi-block file at every byte: every
+// prefix must fail, never look like a shorter complete file.
+func TestTruncatedEverywhere(t *testing.T) {
+	data := smallFile(t)
+	if _, got, err := decodeAll(data); err != nil || len(got) != 12 {
+		t.Fatalf("whole file: %d rows, %v", len(got), err)
+	}
+	for n := range len(data) {
+		_, got, err := decodeAll(data[:n])
+		if err == nil {
+			t.Fatalf("cut at %d of %d bytes: %d rows and no error", n, len(data), len(got))
+		}
+		if n > 0 && !errors.Is(err, ErrTruncated) {
+			t.Fatalf("cut at %d: error %v does not wrap ErrTruncated", n, err)
+		}
+	}
+	// The message locates the cut: here right after the 3rd block.
+	_, _, err := decodeAll(data[:blockEnd(t, data, 3)])
+	if err == nil || !strings.Contains(err.Error(), "row file: block 4 (byte offset ") || !strings.Contains(err.Error(), "truncated: no end marker after") {
+		t.Fatalf("cut at block boundary: %v", err)
+	}
+}
+
+// blockEnd returns the byte offset just after block n (1-based).
+func blockEnd(t testing.TB, data []byte, n int) int {
+	t.Helper()
+	off := headerFixed + int(binary.LittleEndian.Uint32(data[len(Magic)+1:])) + 4
+	for range n {
+		off += blockHeader + int(binary.LittleEndian.Uint32(data[off+4:]))
+	}
+	return off
+}
+
+// TestCorruptEverywhere flips bits in every byte: each must be reported,
+// as a checksum mismatch once past the header.
+func TestCorruptEverywhere(t *testing.T) {
+	data := smallFile(t)
+	first := blockEnd(t, data, 0)
+	for i := range data {
+		for _, mask := range []byte{0x01, 0x80, 0xff} {
+			bad := bytes.Clone(data)
+			bad[i] ^= mask
+			_, got, err := decodeAll(bad)
+			if err == nil {
+				t.Fatalf("byte %d ^ %#x: %d rows and no error", i, mask, len(got))
+			}
+			if i >= first+8 && !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("byte %d ^ %#x: %v", i, mask, err)
+			}
+		}
+	}
+	// A payload flip names block and offset.
+	bad := bytes.Clone(data)
+	off := blockEnd(t, data, 2)
+	bad[off+blockHeader+3] ^= 0x10
+	_, _, err := decodeAll(bad)
+	want := fmt.Sprintf("row file: block 3 (byte offset %d): checksum mismatch", off)
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}
+
+func TestTrailingDataAndHeaderErrors(t *testing.T) {
+	data := smallFile(t)
+	if _, _, err := decodeAll(append(bytes.Clone(data), 0)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("trailing byte: %v", err)
+	}
+	// Two files concatenated are not one file.
+	if _, _, err := decodeAll(append(bytes.Clone(data), data...)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("concatenated: %v", err)
+	}
+	if _, err := NewReader(strings.NewReader(`{"id":1}` + "\n")); !errors.Is(err, ErrNotRowFile) || !strings.Contains(err.Error(), `starts with "{\"id\":1}"`) {
+		t.Fatalf("json input: %v", err)
+	}
+	if _, err := NewReader(strings.NewReader("")); !errors.Is(err, ErrNotRowFile) {
+		t.Fatalf("empty input: %v", err)
+	}
+	v2 := bytes.Clone(data)
+	v2[len(Magic)] = 2
+	if _, err := NewReader(bytes.NewReader(v2)); !errors.Is(err, ErrVersion) {
+		t.Fatalf("version 2: %v", err)
+	}
+	// A header claiming a 60 MiB schema in a tiny input: truncated, cheaply.
+	huge := bytes.Clone(data[:headerFixed])
+	binary.LittleEndian.PutUint32(huge[len(Magic)+1:], 60<<20)
+	if _, err := NewReader(bytes.NewReader(huge)); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("huge schema length: %v", err)
+	}
+}
+
+// A write error from the destination is reported with the block and sticks.
+func TestWriteErrorSticks(t *testing.T) {
+	fw := &failWriter{after: 1}
+	w, err := NewWriter(fw, sample10Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.blockSize = 10
+	var row rows.Row
+	var tag [16]byte
+	fillSample(1, &row, &tag)
+	if err := w.Write(&row); err == nil || !strings.Contains(err.Error(), "writing block 1 (byte offset") || !errors.Is(err, errDiskFull) {
+		t.Fatalf("first block: %v", err)
+	}
+	if err := w.Write(&row); !errors.Is(err, errDiskFull) {
+		t.Fatalf("second write: %v", err)
+	}
+	if err := w.Flush(); !errors.Is(err, errDiskFull) {
+		t.Fatalf("flush: %v", err)
+	}
+}
+
+var errDiskFull = errors.New("disk full")
+
+type failWriter struct{ after int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.after == 0 {
+		return 0, errDiskFull
+	}
+	f.after--
+	return len(p), nil
+}
+
+func TestDepthLimit(t *testing.T) {
+	v := rows.Int(1)
+	for range maxDepth + 1 {
+		v = rows.List([]rows.Value{v})
+	}
+	w, err := NewWriter(io.Discard, oneField(rows.KindList))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := rows.Row{Values: []rows.Value{v}}
+	if err := w.Write(&row); err == nil || !strings.Contains(err.Error(), `row 1, column "v": lists and maps nested more than 1000 deep`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Next reuses the row and its memory: no allocation per row for scalar
+// rows once warmed up, nor in Write.
+func TestZeroAllocs(t *testing.T) {
+	w, err := NewWriter(io.Discard, sample10Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row rows.Row
+	var tag [16]byte
+	i := int64(0)
+	fillSample(0, &row, &tag)
+	if a := testing.AllocsPerRun(5000, func() { // crosses several block flushes
+		i++
+		fillSample(i, &row, &tag)
+		if err := w.Write(&row); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Fatalf("allocs per Write: %v", a)
+	}
+	var in []rows.Row
+	for i := range int64(6000) {
+		fillSample(i, &row, &tag)
+		in = append(in, row.Clone())
+	}
+	r, err := NewReader(bytes.NewReader(encode(t, sample10Schema, in, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Next(&row)
+	if a := testing.AllocsPerRun(5000, func() {
+		if !r.Next(&row) {
+			t.Fatal(r.Err())
+		}
+	}); a != 0 {
+		t.Fatalf("allocs per Next: %v", a)
+	}
+}
+
+// Nested values reuse the reader's arena: no allocation per row either.
+func TestZeroAllocsNested(t *testing.T) {
+	in := make([]rows.Row, 3000)
+	for i := range in {
+		in[i] = rows.Row{Values: []rows.Value{rows.List([]rows.Value{rows.Int(int64(i)),
+			rows.MapOf([]rows.Value{rows.String("k"), rows.List([]rows.Value{rows.Null, rows.Bool(true)})})})}}
+	}
+	r, err := NewReader(bytes.NewReader(encode(t, oneField(rows.KindList), in, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row rows.Row
+	r.Next(&row)
+	if a := testing.AllocsPerRun(2000, func() {
+		if !r.Next(&row) {
+			t.Fatal(r.Err())
+		}
+	}); a != 0 {
+		t.Fatalf("allocs per Next: %v", a)
 	}
 }
