@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+func newExecutionsCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "executions", Short: "List and inspect executions"}
+	var f state.Filter
+	var st string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List executions, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.validate(); err != nil {
+				return err
+			}
+			repo, err := g.openRepo()
+			if err != nil {
+				return err
+			}
+			defer repo.Close()
+			f.State = state.State(st)
+			exs, err := repo.ListExecutions(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if g.json() {
+				out := make([]jsonExecution, len(exs))
+				for i, ex := range exs {
+					out[i] = toJSON(ex)
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tFLOW\tSTATE\tSTARTED\tDURATION")
+			for _, ex := range exs {
+				fmt.Fprintf(tw, "%s\t%s.%s\t%s\t%s\t%s\n", ex.ID, ex.Namespace, ex.FlowID, ex.State, ex.Start.Local().Format("2006-01-02 15:04:05"), dur(ex.Start, ex.End))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&f.Namespace, "namespace", "", "only this namespace")
+	list.Flags().StringVar(&f.FlowID, "flow", "", "only this flow id")
+	list.Flags().StringVar(&st, "state", "", "only this state (SUCCESS, FAILED, ...)")
+	list.Flags().IntVar(&f.Limit, "limit", 50, "at most this many (0 = all)")
+	var logs bool
+	show := &cobra.Command{
+		Use:   "show EXECUTION_ID",
+		Short: "Show an execution's task runs and outputs (and logs with --logs)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.validate(); err != nil {
+				return err
+			}
+			repo, err := g.openRepo()
+			if err != nil {
+				return err
+			}
+			defer repo.Close()
+			ex, err := repo.GetExecution(cmd.Context(), args[0])
+			if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
+				return invalid(err)
+			}
+			if err != nil {
+				return err
+			}
+			if g.json() {
+				if err := printExecutionJSON(cmd.OutOrStdout(), ex); err != nil {
+					return err
+				}
+			} else {
+				printExecution(cmd.OutOrStdout(), ex)
+			}
+			if logs {
+				entries, err := repo.Logs(cmd.Context(), ex.ID)
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				for _, e := range entries {
+					if g.json() {
+						b, _ := json.Marshal(e)
+						fmt.Fprintln(w, string(b))
+						continue
+					}
+					fmt.Fprintf(w, "%s %-5s %-14s %s\n", e.Time.Local().Format("15:04:05.000"), e.Level, e.TaskID, e.Message)
+				}
+			}
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&logs, "logs", false, "print the execution's logs too")
+	cmd.AddCommand(list, show)
+	return cmd
+}

@@ -1,0 +1,747 @@
+package flows
+
+import (
+	"encoding"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sluicehq/sluice/flows/plugin"
+)
+
+// ParseFile reads and decodes a flow file.
+func ParseFile(path string) (*Flow, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src)
+}
+
+// Parse decodes a flow strictly and validates it. All problems found are
+// returned together as Errors, in file order.
+func Parse(file string, src []byte) (*Flow, error) {
+	d := &decoder{file: file}
+	f := d.flow(src)
+	if f != nil {
+		f.File, f.Source = file, src
+		if len(d.errs) == 0 {
+			validate(f, d)
+		}
+		f.Warnings = d.warns
+	}
+	if len(d.errs) > 0 {
+		sort.SliceStable(d.errs, func(i, j int) bool {
+			a, b := d.errs[i].Pos, d.errs[j].Pos
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
+		return f, d.errs
+	}
+	return f, nil
+}
+
+type decoder struct {
+	file     string
+	errs     Errors
+	warns    []*Error
+	ids      map[string]plugin.Pos
+	defaults []*taskDefault
+	// reuseChildren is set when re-decoding a task's properties for one
+	// run: child task lists are then taken from the first decoding.
+	reuseChildren any
+}
+
+type taskDefault struct {
+	Type   string
+	Forced bool
+	Values *yaml.Node
+}
+
+func (d *decoder) pos(n *yaml.Node) plugin.Pos {
+	return plugin.Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+func (d *decoder) errorf(n *yaml.Node, task, prop string, format string, args ...any) *Error {
+	e := &Error{Pos: d.pos(n), TaskID: task, Property: prop, Msg: fmt.Sprintf(format, args...)}
+	d.errs = append(d.errs, e)
+	return e
+}
+
+var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables", "taskDefaults", "tasks", "errors", "triggers", "disabled", "revision", "listeners"}
+
+func (d *decoder) flow(src []byte) *Flow {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		e := &Error{Pos: plugin.Pos{File: d.file, Line: 1, Col: 1}, Msg: err.Error()}
+		if te, ok := err.(*yaml.TypeError); ok {
+			e.Msg = strings.Join(te.Errors, "; ")
+		}
+		if line := yamlErrorLine(err.Error()); line > 0 {
+			e.Pos.Line = line
+			e.Msg = strings.TrimPrefix(e.Msg, fmt.Sprintf("yaml: line %d: ", line))
+		}
+		d.errs = append(d.errs, e)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		d.errs = append(d.errs, &Error{Pos: plugin.Pos{File: d.file, Line: 1, Col: 1}, Msg: "empty flow"})
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "", "", "a flow is a mapping with id, namespace and tasks")
+		return nil
+	}
+	f := &Flow{}
+	d.ids = map[string]plugin.Pos{}
+	var tasksNode, errorsNode *yaml.Node
+	seen := map[string]bool{}
+	// taskDefaults must be known before any task is decoded.
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "taskDefaults" {
+			d.taskDefaults(root.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			d.errorf(k, "", "", "duplicate key %q", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		switch k.Value {
+		case "id":
+			f.ID = d.str(v, "", "id")
+			if f.ID != "" && !idPattern.MatchString(f.ID) {
+				d.errorf(v, "", "id", "flow id %q must match %s", f.ID, idPattern)
+			}
+		case "namespace":
+			f.Namespace = d.str(v, "", "namespace")
+			if f.Namespace != "" && !namespacePattern.MatchString(f.Namespace) {
+				d.errorf(v, "", "namespace", "namespace %q must be lower case letters, digits, '.', '_' and '-'", f.Namespace)
+			}
+		case "description":
+			f.Description = d.str(v, "", "description")
+		case "labels":
+			d.into(v, reflect.ValueOf(&f.Labels).Elem(), "", "labels")
+		case "inputs":
+			f.Inputs = d.inputs(v)
+		case "variables":
+			d.into(v, reflect.ValueOf(&f.Variables).Elem(), "", "variables")
+		case "taskDefaults":
+		case "tasks":
+			tasksNode = v
+		case "errors":
+			errorsNode = v
+		case "triggers":
+			f.Triggers = d.triggers(v)
+		case "disabled":
+			d.into(v, reflect.ValueOf(&f.Disabled).Elem(), "", "disabled")
+		case "revision", "listeners":
+			d.warns = append(d.warns, &Error{Pos: d.pos(k), Msg: fmt.Sprintf("%q is ignored by sluice", k.Value)})
+		default:
+			d.unknownKey(k, "", "flow", flowKeys)
+		}
+	}
+	for _, req := range []string{"id", "namespace", "tasks"} {
+		if !seen[req] {
+			d.errorf(root, "", "", "missing required key %q", req)
+		}
+	}
+	if tasksNode != nil {
+		f.Tasks = d.tasks(tasksNode, "tasks")
+		if len(f.Tasks) == 0 && tasksNode.Kind == yaml.SequenceNode {
+			d.errorf(tasksNode, "", "tasks", "a flow needs at least one task")
+		}
+	}
+	if errorsNode != nil {
+		f.Errors = d.tasks(errorsNode, "errors")
+	}
+	return f
+}
+
+func yamlErrorLine(msg string) int {
+	var line int
+	if _, err := fmt.Sscanf(msg, "yaml: line %d:", &line); err == nil {
+		return line
+	}
+	return 0
+}
+
+func (d *decoder) str(n *yaml.Node, task, prop string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, task, prop, "expected a string")
+		return ""
+	}
+	return n.Value
+}
+
+func (d *decoder) unknownKey(k *yaml.Node, task, where string, known []string) {
+	e := d.errorf(k, task, "", "unknown property %q of %s", k.Value, where)
+	if s := closest(k.Value, known); s != "" {
+		e.Suggestion = strconv.Quote(s)
+	}
+}
+
+func (d *decoder) taskDefaults(n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "", "taskDefaults", "expected a list of {type, values}")
+		return
+	}
+	for _, item := range n.Content {
+		if item.Kind != yaml.MappingNode {
+			d.errorf(item, "", "taskDefaults", "expected {type, forced, values}")
+			continue
+		}
+		td := &taskDefault{}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			switch k.Value {
+			case "type":
+				td.Type = d.str(v, "", "taskDefaults.type")
+				if _, ok := plugin.Lookup(td.Type); !ok {
+					e := d.errorf(v, "", "taskDefaults.type", "unknown task type %q", td.Type)
+					if s := closest(td.Type, plugin.Names()); s != "" {
+						e.Suggestion = strconv.Quote(s)
+					}
+				}
+			case "forced":
+				d.into(v, reflect.ValueOf(&td.Forced).Elem(), "", "taskDefaults.forced")
+			case "values":
+				if v.Kind != yaml.MappingNode {
+					d.errorf(v, "", "taskDefaults.values", "expected a mapping of properties")
+					continue
+				}
+				td.Values = v
+			default:
+				d.unknownKey(k, "", "taskDefaults", []string{"type", "forced", "values"})
+			}
+		}
+		if td.Type != "" && td.Values != nil {
+			d.defaults = append(d.defaults, td)
+		}
+	}
+}
+
+func (d *decoder) inputs(n *yaml.Node) []*Input {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "", "inputs", "expected a list of inputs")
+		return nil
+	}
+	spec, _ := plugin.SpecOf(reflect.TypeOf(Input{}))
+	var out []*Input
+	names := map[string]bool{}
+	for _, item := range n.Content {
+		in := &Input{Pos: d.pos(item)}
+		d.structInto(item, reflect.ValueOf(in).Elem(), spec, "", "input")
+		if in.Name != "" {
+			if names[in.Name] {
+				d.errorf(item, "", "inputs", "duplicate input %q", in.Name)
+			}
+			names[in.Name] = true
+			if !idPattern.MatchString(in.Name) && !strings.Contains(in.Name, ".") {
+				d.errorf(item, "", "inputs", "input name %q must be letters, digits, '_' or '-'", in.Name)
+			}
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+func (d *decoder) triggers(n *yaml.Node) []*Trigger {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "", "triggers", "expected a list of triggers")
+		return nil
+	}
+	var out []*Trigger
+	for _, item := range n.Content {
+		t := &Trigger{Pos: d.pos(item)}
+		var raw map[string]any
+		if err := item.Decode(&raw); err != nil {
+			d.errorf(item, "", "triggers", "%v", err)
+			continue
+		}
+		t.Raw = raw
+		t.ID, _ = raw["id"].(string)
+		t.Type, _ = raw["type"].(string)
+		if t.ID == "" || t.Type == "" {
+			d.errorf(item, "", "triggers", "a trigger needs id and type")
+		} else {
+			d.warns = append(d.warns, &Error{Pos: t.Pos, Msg: fmt.Sprintf("trigger %q (%s) is validated but not scheduled by `sluice run`; run flows on demand or with `sluice server`", t.ID, t.Type)})
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+var commonTaskKeys = []string{"id", "type", "description", "retry", "timeout", "disabled", "errors", "logLevel"}
+
+func (d *decoder) tasks(n *yaml.Node, where string) []*plugin.TaskDef {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "", where, "expected a list of tasks")
+		return nil
+	}
+	var out []*plugin.TaskDef
+	for _, item := range n.Content {
+		if t := d.task(item); t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "", "", "a task is a mapping with id and type")
+		return nil
+	}
+	t := &plugin.TaskDef{Pos: d.pos(n), PropPos: map[string]plugin.Pos{}}
+	var typeNode *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "id":
+			t.ID = d.str(v, "", "id")
+		case "type":
+			t.Type = d.str(v, "", "type")
+			typeNode = v
+		}
+	}
+	if t.ID == "" {
+		d.errorf(n, "", "", "task without id")
+	} else if !idPattern.MatchString(t.ID) {
+		d.errorf(n, t.ID, "id", "task id must start with a letter or digit and contain only letters, digits, '_' and '-'")
+	} else if prev, dup := d.ids[t.ID]; dup {
+		d.errorf(n, t.ID, "", "duplicate task id (first defined at %d:%d)", prev.Line, prev.Col)
+	} else {
+		d.ids[t.ID] = t.Pos
+	}
+	if typeNode == nil {
+		d.errorf(n, t.ID, "", "task without type")
+		return nil
+	}
+	info, ok := plugin.Lookup(t.Type)
+	if !ok {
+		e := d.errorf(typeNode, t.ID, "type", "unknown task type %q", t.Type)
+		if s := closest(t.Type, plugin.Names()); s != "" {
+			e.Suggestion = strconv.Quote(s)
+		}
+		return nil
+	}
+	t.Info = info
+	props := d.withDefaults(n, info)
+	propNode := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
+	for i := 0; i+1 < len(props.Content); i += 2 {
+		k, v := props.Content[i], props.Content[i+1]
+		switch k.Value {
+		case "id", "type":
+		case "description":
+			t.Description = d.str(v, t.ID, "description")
+		case "retry":
+			t.Retry = &plugin.Retry{}
+			spec, _ := plugin.SpecOf(reflect.TypeOf(plugin.Retry{}))
+			d.structInto(v, reflect.ValueOf(t.Retry).Elem(), spec, t.ID, "retry")
+			if err := t.Retry.Validate(); err != nil {
+				d.errorf(v, t.ID, "retry", "%v", err)
+			}
+		case "timeout":
+			d.into(v, reflect.ValueOf(&t.Timeout).Elem(), t.ID, "timeout")
+		case "disabled":
+			d.into(v, reflect.ValueOf(&t.Disabled).Elem(), t.ID, "disabled")
+		case "logLevel":
+		case "errors":
+			if !info.Flowable {
+				d.errorf(k, t.ID, "errors", "only flowable tasks (Sequential, Parallel, Each...) have an errors branch; use the flow's errors")
+				continue
+			}
+			t.Errors = d.tasks(v, "errors")
+		default:
+			t.PropPos[k.Value] = d.pos(k)
+			propNode.Content = append(propNode.Content, k, v)
+		}
+	}
+	errsBefore := len(d.errs)
+	val := d.decodeProps(propNode, info, t.ID)
+	if val == nil {
+		return t
+	}
+	t.Props = val
+	if v, ok := val.(plugin.Validator); ok && len(d.errs) == errsBefore {
+		if err := v.Validate(); err != nil {
+			d.errorf(n, t.ID, "", "%v", err)
+		}
+	}
+	// Each run decodes afresh so that rendering never mutates the
+	// declaration; children were decoded above and are shared.
+	file := d.file
+	t.NewProps = func() (any, error) {
+		sub := &decoder{file: file, ids: map[string]plugin.Pos{}, reuseChildren: val}
+		out := sub.decodeProps(propNode, info, t.ID)
+		if len(sub.errs) > 0 {
+			return nil, sub.errs
+		}
+		copyChildren(out, val)
+		return out, nil
+	}
+	return t
+}
+
+// withDefaults merges taskDefaults values into a task mapping: absent keys
+// get the default; forced defaults replace the task's own value.
+func (d *decoder) withDefaults(n *yaml.Node, info *plugin.Info) *yaml.Node {
+	var applicable []*taskDefault
+	for _, td := range d.defaults {
+		if ti, ok := plugin.Lookup(td.Type); ok && ti == info {
+			applicable = append(applicable, td)
+		}
+	}
+	if len(applicable) == 0 {
+		return n
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column, Content: append([]*yaml.Node{}, n.Content...)}
+	index := func(key string) int {
+		for i := 0; i+1 < len(out.Content); i += 2 {
+			if out.Content[i].Value == key {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, td := range applicable {
+		for i := 0; i+1 < len(td.Values.Content); i += 2 {
+			k, v := td.Values.Content[i], td.Values.Content[i+1]
+			if j := index(k.Value); j < 0 {
+				out.Content = append(out.Content, k, v)
+			} else if td.Forced {
+				out.Content[j+1] = v
+			}
+		}
+	}
+	return out
+}
+
+func (d *decoder) decodeProps(n *yaml.Node, info *plugin.Info, taskID string) any {
+	props := info.New()
+	rv := reflect.ValueOf(props)
+	spec, err := plugin.SpecOf(rv.Type())
+	if err != nil {
+		d.errorf(n, taskID, "", "%v", err)
+		return nil
+	}
+	d.structInto(n, rv.Elem(), spec, taskID, "task type "+info.ID)
+	return props
+}
+
+var (
+	taskListType = reflect.TypeOf([]*plugin.TaskDef{})
+	durationType = reflect.TypeOf(plugin.Duration(0))
+	textUnmarshT = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
+
+// structInto decodes a mapping into a properties struct: unknown keys,
+// missing required properties, enum violations and type mismatches are
+// located errors; `default` tags fill fields left at their zero value.
+func (d *decoder) structInto(n *yaml.Node, v reflect.Value, spec *plugin.Spec, task, where string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, task, "", "expected a mapping for %s", where)
+		return
+	}
+	set := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		p, ok := spec.Property(k.Value)
+		if !ok {
+			d.unknownKey(k, task, where, spec.Names())
+			continue
+		}
+		if set[p.Name] {
+			d.errorf(k, task, p.Name, "set twice")
+			continue
+		}
+		set[p.Name] = true
+		if val.Tag == "!!null" {
+			continue
+		}
+		f := fieldByIndex(v, p.Index)
+		d.into(val, f, task, p.Name)
+		if len(p.Enum) > 0 && f.Kind() == reflect.String && f.String() != "" && !isTemplate(f.String()) {
+			if !contains(p.Enum, f.String()) {
+				e := d.errorf(val, task, p.Name, "%q is not one of %s", f.String(), strings.Join(p.Enum, ", "))
+				if s := closest(f.String(), p.Enum); s != "" {
+					e.Suggestion = strconv.Quote(s)
+				}
+			}
+		}
+	}
+	for _, p := range spec.Properties {
+		if set[p.Name] {
+			continue
+		}
+		f := fieldByIndex(v, p.Index)
+		if p.Required {
+			d.errorf(n, task, p.Name, "required property is missing")
+			continue
+		}
+		if p.Default != "" && f.IsZero() {
+			var dn yaml.Node
+			if err := yaml.Unmarshal([]byte(p.Default), &dn); err != nil || len(dn.Content) == 0 {
+				d.errorf(n, task, p.Name, "bad default tag %q", p.Default)
+				continue
+			}
+			d.into(dn.Content[0], f, task, p.Name)
+		}
+	}
+}
+
+// copyChildren copies child task lists (and maps of them) from src to dst,
+// both pointers to the same properties struct type.
+func copyChildren(dst, src any) {
+	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := 0; i < dv.NumField(); i++ {
+		ft := dv.Field(i).Type()
+		if ft == taskListType || (ft.Kind() == reflect.Map && ft.Elem() == taskListType) {
+			dv.Field(i).Set(sv.Field(i))
+		}
+	}
+}
+
+func fieldByIndex(v reflect.Value, idx []int) reflect.Value {
+	for i, x := range idx {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v
+}
+
+// into decodes a node into any supported property type.
+func (d *decoder) into(n *yaml.Node, v reflect.Value, task, prop string) {
+	t := v.Type()
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch {
+	case t == taskListType || (t.Kind() == reflect.Map && t.Elem() == taskListType):
+		if d.reuseChildren != nil {
+			// Fresh copies of a task reuse the children decoded once.
+			return
+		}
+		if t == taskListType {
+			v.Set(reflect.ValueOf(d.tasks(n, prop)))
+			return
+		}
+	case t == durationType:
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(n, task, prop, "expected a duration (PT30S, 5m)")
+			return
+		}
+		dur, err := plugin.ParseDuration(n.Value)
+		if err != nil {
+			d.errorf(n, task, prop, "%v", err)
+			return
+		}
+		v.SetInt(int64(dur))
+		return
+	case reflect.PointerTo(t).Implements(textUnmarshT) && t.Kind() != reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(n, task, prop, "expected a %s", plugin.TypeName(t))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			d.errorf(n, task, prop, "%v", err)
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if n.Tag == "!!null" {
+			return
+		}
+		nv := reflect.New(t.Elem())
+		d.into(n, nv.Elem(), task, prop)
+		v.Set(nv)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			d.errorf(n, task, prop, "expected a string, got %s", nodeKind(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, task, prop, "expected true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, task, prop, "expected an integer, got %s", describe(n))
+			return
+		}
+		if v.OverflowInt(i) {
+			d.errorf(n, task, prop, "%d is out of range", i)
+			return
+		}
+		v.SetInt(i)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		u, err := strconv.ParseUint(n.Value, 0, 64)
+		if n.Kind != yaml.ScalarNode || err != nil || v.OverflowUint(u) {
+			d.errorf(n, task, prop, "expected a non-negative integer, got %s", describe(n))
+			return
+		}
+		v.SetUint(u)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, task, prop, "expected a number, got %s", describe(n))
+			return
+		}
+		v.SetFloat(f)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(n, task, prop, "expected a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.into(item, s.Index(i), task, fmt.Sprintf("%s[%d]", prop, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(n, task, prop, "expected a mapping, got %s", describe(n))
+			return
+		}
+		if t.Key().Kind() != reflect.String {
+			d.errorf(n, task, prop, "unsupported map key type %s", t.Key())
+			return
+		}
+		m := reflect.MakeMapWithSize(t, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := reflect.New(t.Key()).Elem()
+			k.SetString(n.Content[i].Value)
+			e := reflect.New(t.Elem()).Elem()
+			d.into(n.Content[i+1], e, task, prop+"."+n.Content[i].Value)
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
+	case reflect.Struct:
+		spec, err := plugin.SpecOf(t)
+		if err != nil {
+			d.errorf(n, task, prop, "%v", err)
+			return
+		}
+		d.structInto(n, v, spec, task, prop)
+	case reflect.Interface:
+		val, err := plainValue(n)
+		if err != nil {
+			d.errorf(n, task, prop, "%v", err)
+			return
+		}
+		if val != nil {
+			v.Set(reflect.ValueOf(val))
+		}
+	default:
+		d.errorf(n, task, prop, "unsupported property type %s", t)
+	}
+}
+
+// plainValue turns a node into plain Go data with int64 integers and
+// string-keyed maps.
+func plainValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return plainValue(n.Alias)
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			return strconv.ParseBool(n.Value)
+		case "!!int":
+			i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+			if err != nil {
+				return n.Value, nil
+			}
+			return i, nil
+		case "!!float":
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err != nil {
+				switch strings.ToLower(n.Value) {
+				case ".nan":
+					return math.NaN(), nil
+				case ".inf", "+.inf":
+					return math.Inf(1), nil
+				case "-.inf":
+					return math.Inf(-1), nil
+				}
+				return n.Value, nil
+			}
+			return f, nil
+		}
+		return n.Value, nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := plainValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := plainValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported YAML node")
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	if n.Tag == "!!null" {
+		return "null"
+	}
+	return "a scalar"
+}
+
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return strconv.Quote(n.Value)
+	}
+	return nodeKind(n)
+}
+
+func isTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+// Package flows is the flow model of sluice: strict YAML decoding of Kestra
+// 0.4-shaped flows, their validation (properties, task references,
+// templates), and the executor that runs them.
+package flows
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/sluicehq/sluice/flows/plugin"
+)
+
+// Flow is a decoded flow.
+type Flow struct {
+	ID          string
+	Namespace   string
+	Description string
+	Labels      map[string]string
+	Inputs      []*Input
+	Variables   map[string]any
+	Tasks       []*plugin.TaskDef
+	Errors      []*plugin.TaskDef
+	Triggers    []*Trigger
+	Disabled    bool
+
+	File   string // path it was read from, for messages
+	Source []byte // the YAML as read
+
+	// Warnings are non-fatal findings of validation.
+	Warnings []*Error
+}
+
+// InputType is the type of a flow input.
+type InputType string
+
+// Input types, Kestra's names.
+const (
+	InputString   InputType = "STRING"
+	InputInt      InputType = "INT"
+	InputFloat    InputType = "FLOAT"
+	InputBoolean  InputType = "BOOLEAN"
+	InputDateTime InputType = "DATETIME"
+	InputDate     InputType = "DATE"
+	InputFile     InputType = "FILE"
+	InputJSON     InputType = "JSON"
+)
+
+// Input declares a flow input.
+type Input struct {
+	Name        string    `yaml:"name" required:"true" doc:"Input name, used as {{ inputs.NAME }}."`
+	Type        InputType `yaml:"type" required:"true" enum:"STRING,INT,FLOAT,BOOLEAN,DATETIME,DATE,FILE,JSON" doc:"Input type."`
+	Description string    `yaml:"description" doc:"What the input is for."`
+	Required    *bool     `yaml:"required" doc:"Required unless a default is given (default true)."`
+	Default     any       `yaml:"defaults" doc:"Value used when none is given (Kestra's 'defaults')."`
+	Pos         plugin.Pos
+}
+
+// IsRequired applies Kestra's rule: required by default, unless it has a
+// default value.
+func (in *Input) IsRequired() bool {
+	if in.Required != nil {
+		return *in.Required
+	}
+	return in.Default == nil
+}
+
+// Trigger is a declared trigger. The engine in this build decodes and
+// validates triggers but runs flows only on demand.
+type Trigger struct {
+	ID   string
+	Type string
+	Pos  plugin.Pos
+	Raw  map[string]any
+}
+
+// Walk calls fn for every task of the flow, depth first, flowable children
+// and errors branches included.
+func (f *Flow) Walk(fn func(t *plugin.TaskDef, parents []*plugin.TaskDef)) {
+	var walk func(ts []*plugin.TaskDef, parents []*plugin.TaskDef)
+	walk = func(ts []*plugin.TaskDef, parents []*plugin.TaskDef) {
+		for _, t := range ts {
+			fn(t, parents)
+			ps := append(append([]*plugin.TaskDef{}, parents...), t)
+			for _, group := range Children(t) {
+				walk(group, ps)
+			}
+			walk(t.Errors, ps)
+		}
+	}
+	walk(f.Tasks, nil)
+	walk(f.Errors, nil)
+}
+
+// Task finds a task by id anywhere in the flow.
+func (f *Flow) Task(id string) *plugin.TaskDef {
+	var found *plugin.TaskDef
+	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) {
+		if t.ID == id && found == nil {
+			found = t
+		}
+	})
+	return found
+}
+
+// Input finds an input by name.
+func (f *Flow) Input(name string) *Input {
+	for _, in := range f.Inputs {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
+}
+
+// Error is a problem in a flow, located.
+type Error struct {
+	Pos        plugin.Pos
+	TaskID     string
+	Property   string
+	Msg        string
+	Suggestion string // "did you mean" text, already formatted
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Pos.String())
+	b.WriteString(": ")
+	if e.TaskID != "" {
+		fmt.Fprintf(&b, "task %q: ", e.TaskID)
+	}
+	if e.Property != "" {
+		fmt.Fprintf(&b, "property %q: ", e.Property)
+	}
+	b.WriteString(e.Msg)
+	if e.Suggestion != "" {
+		fmt.Fprintf(&b, " (did you mean %s?)", e.Suggestion)
+	}
+	return b.String()
+}
+
+// Errors is every problem found in a flow, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+var (
+	idPattern        = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
+	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+)

@@ -1,0 +1,135 @@
+package flows
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+// runHandler sends a task run's log records to the engine's logger and to
+// the repository.
+type runHandler struct {
+	x         *execution
+	level     slog.Level
+	taskID    string
+	taskRunID string
+	attrs     []slog.Attr
+	group     string
+}
+
+func (h *runHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
+	attrs := map[string]any{}
+	for _, a := range h.attrs {
+		attrs[a.Key] = a.Value.Resolve().Any()
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		attrs[a.Key] = a.Value.Resolve().Any()
+		return true
+	})
+	for k, v := range attrs {
+		if err, ok := v.(error); ok {
+			attrs[k] = err.Error()
+		}
+		if d, ok := v.(time.Duration); ok {
+			attrs[k] = d.String()
+		}
+	}
+	h.x.logs.add(state.LogEntry{
+		ExecutionID: h.x.ex.ID, TaskRunID: h.taskRunID, TaskID: h.taskID,
+		Time: r.Time, Level: r.Level.String(), Message: r.Message, Attrs: attrs,
+	})
+	if l := h.x.eng.Logger; l != nil && l.Enabled(ctx, r.Level) {
+		out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+		if h.taskID != "" {
+			out.AddAttrs(slog.String("task", h.taskID))
+		}
+		out.AddAttrs(h.attrs...)
+		r.Attrs(func(a slog.Attr) bool { out.AddAttrs(a); return true })
+		return l.Handler().Handle(ctx, out)
+	}
+	return nil
+}
+
+func (h *runHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(append([]slog.Attr{}, h.attrs...), as...)
+	return &c
+}
+
+func (h *runHandler) WithGroup(name string) slog.Handler {
+	c := *h
+	c.group = name
+	return &c
+}
+
+// logSink batches log entries into the repository from a goroutine so that
+// a chatty task never waits on the database.
+type logSink struct {
+	repo    state.Repository
+	mu      sync.Mutex
+	buf     []state.LogEntry
+	wake    chan struct{}
+	done    chan struct{}
+	closing sync.Once
+	closed  bool
+}
+
+func newLogSink(repo state.Repository, _ string) *logSink {
+	s := &logSink{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go s.loop()
+	return s
+}
+
+func (s *logSink) add(e state.LogEntry) {
+	s.mu.Lock()
+	s.buf = append(s.buf, e)
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		s.flush()
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *logSink) loop() {
+	defer close(s.done)
+	for {
+		_, open := <-s.wake
+		s.flush()
+		if !open {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *logSink) flush() {
+	s.mu.Lock()
+	batch := s.buf
+	s.buf = nil
+	s.mu.Unlock()
+	if len(batch) > 0 {
+		_ = s.repo.AppendLogs(context.Background(), batch)
+	}
+}
+
+// close flushes what is left; later entries are stored synchronously.
+func (s *logSink) close() {
+	s.closing.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.wake)
+		<-s.done
+	})
+	s.flush()
+}

@@ -1,0 +1,194 @@
+package plugin
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Markdown renders the reference page of a task type.
+func (in *Info) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", in.ID)
+	if t := in.ShortDoc(); t != "" {
+		fmt.Fprintf(&b, "%s\n\n", t)
+	}
+	if len(in.Aliases) > 0 {
+		fmt.Fprintf(&b, "Also accepted as: %s\n\n", "`"+strings.Join(in.Aliases, "`, `")+"`")
+	}
+	if in.Doc != "" {
+		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(in.Doc))
+	}
+	spec, _ := SpecOf(reflect.TypeOf(in.New()))
+	b.WriteString("## Properties\n\n")
+	if len(spec.Properties) == 0 {
+		b.WriteString("None.\n\n")
+	} else {
+		b.WriteString("| name | type | required | default | description |\n|---|---|---|---|---|\n")
+		for _, p := range spec.Properties {
+			req := ""
+			if p.Required {
+				req = "yes"
+			}
+			doc := p.Doc
+			if len(p.Enum) > 0 {
+				doc += " One of: `" + strings.Join(p.Enum, "`, `") + "`."
+			}
+			if p.Secret {
+				doc += " Secret: masked in logs and outputs."
+			}
+			def := ""
+			if p.Default != "" {
+				def = "`" + p.Default + "`"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", p.Name, TypeName(p.Type), req, def, strings.ReplaceAll(doc, "|", "\\|"))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("Every task also accepts `id`, `type`, `description`, `retry`, `timeout` and `disabled`.\n\n")
+	if len(in.Outputs) > 0 {
+		b.WriteString("## Outputs\n\n| name | description |\n|---|---|\n")
+		for _, o := range in.Outputs {
+			name := o.Name
+			if o.Dynamic {
+				name += ".*"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", name, o.Doc)
+		}
+		b.WriteString("\n")
+	}
+	for _, ex := range in.Examples {
+		fmt.Fprintf(&b, "## Example: %s\n\n```yaml\n%s\n```\n\n", ex.Title, strings.TrimSpace(ex.YAML))
+	}
+	return b.String()
+}
+
+// JSONSchema returns a JSON Schema (draft 2020-12) of a flow file whose
+// tasks may be any registered type, for editors.
+func JSONSchema() ([]byte, error) {
+	var variants []any
+	defs := map[string]any{}
+	for _, in := range All() {
+		spec, err := SpecOf(reflect.TypeOf(in.New()))
+		if err != nil {
+			return nil, err
+		}
+		props := map[string]any{
+			"id":          map[string]any{"type": "string", "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$"},
+			"type":        map[string]any{"enum": append([]string{in.ID}, in.Aliases...)},
+			"description": map[string]any{"type": "string"},
+			"retry":       map[string]any{"$ref": "#/$defs/retry"},
+			"timeout":     map[string]any{"type": "string"},
+			"disabled":    map[string]any{"type": "boolean"},
+		}
+		if in.Flowable {
+			props["errors"] = map[string]any{"$ref": "#/$defs/tasks"}
+		}
+		required := []string{"id", "type"}
+		for _, p := range spec.Properties {
+			s := schemaOf(p.Type)
+			if p.Doc != "" {
+				s["description"] = p.Doc
+			}
+			if len(p.Enum) > 0 {
+				s["enum"] = p.Enum
+			}
+			if p.Default != "" {
+				s["default"] = p.Default
+			}
+			props[p.Name] = s
+			if p.Required {
+				required = append(required, p.Name)
+			}
+		}
+		name := strings.ReplaceAll(in.ID, ".", "_")
+		defs[name] = map[string]any{
+			"type": "object", "title": in.ID, "description": in.ShortDoc(),
+			"properties": props, "required": required, "additionalProperties": false,
+		}
+		variants = append(variants, map[string]any{
+			"if":   map[string]any{"properties": map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}},
+			"then": map[string]any{"$ref": "#/$defs/" + name},
+		})
+	}
+	defs["task"] = map[string]any{"type": "object", "required": []string{"id", "type"}, "allOf": variants}
+	defs["tasks"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/task"}}
+	retry, _ := SpecOf(reflect.TypeOf(Retry{}))
+	rp := map[string]any{}
+	for _, p := range retry.Properties {
+		rp[p.Name] = schemaOf(p.Type)
+	}
+	defs["retry"] = map[string]any{"type": "object", "properties": rp, "additionalProperties": false}
+	schema := map[string]any{
+		"$schema":  "https://json-schema.org/draft/2020-12/schema",
+		"title":    "sluice flow",
+		"type":     "object",
+		"required": []string{"id", "namespace", "tasks"},
+		"properties": map[string]any{
+			"id":           map[string]any{"type": "string"},
+			"namespace":    map[string]any{"type": "string"},
+			"description":  map[string]any{"type": "string"},
+			"labels":       map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
+			"inputs":       map[string]any{"type": "array"},
+			"variables":    map[string]any{"type": "object"},
+			"taskDefaults": map[string]any{"type": "array"},
+			"tasks":        map[string]any{"$ref": "#/$defs/tasks"},
+			"errors":       map[string]any{"$ref": "#/$defs/tasks"},
+			"triggers":     map[string]any{"type": "array"},
+			"disabled":     map[string]any{"type": "boolean"},
+		},
+		"additionalProperties": false,
+		"$defs":                defs,
+	}
+	return json.MarshalIndent(schema, "", "  ")
+}
+
+func schemaOf(t reflect.Type) map[string]any {
+	switch t {
+	case reflect.TypeOf(Duration(0)):
+		return map[string]any{"type": "string", "description": "ISO-8601 (PT30S) or Go (30s) duration"}
+	case reflect.TypeOf([]*TaskDef{}):
+		return map[string]any{"$ref": "#/$defs/tasks"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem())
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
+	case reflect.Struct:
+		spec, err := SpecOf(t)
+		if err != nil {
+			return map[string]any{"type": "object"}
+		}
+		props := map[string]any{}
+		var req []string
+		for _, p := range spec.Properties {
+			s := schemaOf(p.Type)
+			if p.Doc != "" {
+				s["description"] = p.Doc
+			}
+			props[p.Name] = s
+			if p.Required {
+				req = append(req, p.Name)
+			}
+		}
+		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if len(req) > 0 {
+			out["required"] = req
+		}
+		return out
+	}
+	return map[string]any{}
+}
