@@ -31,9 +31,7 @@ func Parse(file string, src []byte) (*Flow, error) {
 	f := d.flow(src)
 	if f != nil {
 		f.File, f.Source = file, src
-		if len(d.errs) == 0 {
-			validate(f, d)
-		}
+		validate(f, d)
 		f.Warnings = d.warns
 	}
 	if len(d.errs) > 0 {
@@ -65,6 +63,24 @@ type taskDefault struct {
 
 func (d *decoder) pos(n *yaml.Node) plugin.Pos {
 	return plugin.Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+// valuePos is where a property's text starts: the first character inside
+// the quotes of a scalar, the line after the indicator of a block scalar,
+// the key for lists and mappings (whose items have their own positions).
+func (d *decoder) valuePos(k, v *yaml.Node) plugin.Pos {
+	if v.Kind != yaml.ScalarNode {
+		return d.pos(k)
+	}
+	p := d.pos(v)
+	switch v.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		p.Col++
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		p.Line++
+		p.Col = k.Column + 2
+	}
+	return p
 }
 
 func (d *decoder) errorf(n *yaml.Node, task, prop string, format string, args ...any) *Error {
@@ -362,7 +378,7 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 			}
 			t.Errors = d.tasks(v, "errors")
 		default:
-			t.PropPos[k.Value] = d.pos(k)
+			t.PropPos[k.Value] = d.valuePos(k, v)
 			propNode.Content = append(propNode.Content, k, v)
 		}
 	}

@@ -119,6 +119,8 @@ func (v *refChecker) errorAt(pos plugin.Pos, line, col int, prop, format string,
 	if line > 1 {
 		p.Line += line - 1
 		p.Col = col
+	} else if col > 0 {
+		p.Col += col - 1
 	}
 	e := &Error{Pos: p, TaskID: v.task.ID, Property: prop, Msg: fmt.Sprintf(format, args...)}
 	v.d.errs = append(v.d.errs, e)

@@ -34,6 +34,9 @@ type state struct {
 	vars       map[string]any
 	locals     []binding
 	iterations int
+	// scratch formats non-string values without allocating a string.
+	scratch    []byte
+	scratchBuf [64]byte
 }
 
 func (s *state) lookup(name string) (any, bool) {
@@ -126,12 +129,16 @@ func (s *state) write(b *strings.Builder, x expr, v any) error {
 	case nil:
 		return nil
 	}
-	str, err := toString(v)
+	if s.scratch == nil {
+		s.scratch = s.scratchBuf[:0]
+	}
+	buf, err := appendValue(s.scratch[:0], v)
 	if err != nil {
 		pos, _ := x.span()
 		return wrapAt(s.src, pos, err)
 	}
-	b.WriteString(str)
+	s.scratch = buf
+	b.Write(buf)
 	return nil
 }
 
