@@ -222,7 +222,7 @@ const shortOps = "<>+-*/%~|?:.,()[]{}="
 // just past the closing delimiter, and whether it was preceded by '-'.
 func lexExpr(src string, open, start int, closer string) ([]token, int, bool, error) {
 	toks := make([]token, 0, 8)
-	depth := 0
+	var stack []byte // open brackets
 	p := start
 	for {
 		for p < len(src) && isSpace(src[p]) {
@@ -231,7 +231,10 @@ func lexExpr(src string, open, start int, closer string) ([]token, int, bool, er
 		if p >= len(src) {
 			return nil, 0, false, newError(src, open, nil, "unclosed %s: missing %s", src[open:open+2], closer)
 		}
-		if depth == 0 {
+		// The closer ends the tag unless a map literal is open: there }}
+		// may close two maps. Inside ( or [ it cannot be anything else, so
+		// the tag ends and the parser reports the missing bracket.
+		if len(stack) == 0 || stack[len(stack)-1] != '{' {
 			if src[p] == '-' && strings.HasPrefix(src[p+1:], closer) {
 				toks = append(toks, token{kind: tEnd, pos: p, end: p + 3})
 				return toks, p + 3, true, nil
@@ -302,10 +305,10 @@ func lexExpr(src string, open, start int, closer string) ([]token, int, bool, er
 			}
 			switch op {
 			case "(", "[", "{":
-				depth++
+				stack = append(stack, op[0])
 			case ")", "]", "}":
-				if depth > 0 {
-					depth--
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
 				}
 			}
 			toks = append(toks, token{kind: tOp, pos: p, end: p + len(op), s: op})
