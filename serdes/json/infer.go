@@ -87,6 +87,7 @@ func scanRecord(p *parser, rec []byte, stats *[]*fieldStat, index map[string]int
 		return errAt(i, "expected a JSON object, found %s", describe(rec, i))
 	}
 	j := skipSpace(rec, i+1)
+	hint := 0
 	if j < len(rec) && rec[j] == '}' {
 		j++
 	} else {
@@ -104,7 +105,12 @@ func scanRecord(p *parser, rec []byte, stats *[]*fieldStat, index map[string]int
 				return errAt(k, "expected ':' after key %q", key)
 			}
 			k = skipSpace(rec, k+1)
-			idx, ok := index[string(key)]
+			idx, ok := -1, false
+			if hint < len(*stats) && (*stats)[hint].name == string(key) {
+				idx, ok = hint, true
+			} else {
+				idx, ok = index[string(key)]
+			}
 			if !ok {
 				if len(*stats) >= maxFields {
 					return errAt(j, "more than %d distinct top-level keys: this does not look like a table", maxFields)
@@ -113,6 +119,7 @@ func scanRecord(p *parser, rec []byte, stats *[]*fieldStat, index map[string]int
 				index[string(key)] = idx
 				*stats = append(*stats, &fieldStat{name: string(key)})
 			}
+			hint = idx + 1
 			st := (*stats)[idx]
 			kind, end, err := scanShape(p, rec, k, st)
 			if err != nil {

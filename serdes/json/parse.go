@@ -102,15 +102,19 @@ func (p *parser) parseString(i int) ([]byte, int, error) {
 	b := p.data
 	start := i + 1
 	j := start
+	var hi byte
 	for j < len(b) && !special[b[j]] {
+		hi |= b[j]
 		j++
 	}
-	if j < len(b) && b[j] == '"' {
+	if j < len(b) && b[j] == '"' && (hi < utf8.RuneSelf || utf8.Valid(b[start:j])) {
 		return b[start:j:j], j + 1, nil
 	}
-	// Slow path: escapes (or an error).
+	// Slow path: escapes, invalid UTF-8 (replaced by U+FFFD, as
+	// encoding/json does, so that what is read can be written back), or
+	// an error.
 	out := len(p.str)
-	p.str = append(p.str, b[start:j]...)
+	j = start
 	for {
 		if j >= len(b) {
 			return nil, j, errAt(i, "unterminated string")
@@ -163,9 +167,25 @@ func (p *parser) parseString(i int) ([]byte, int, error) {
 			default:
 				return nil, j, errAt(j-2, "invalid escape \\%c", e)
 			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && size == 1 {
+				// One byte becomes three: the only case where the arena
+				// could outgrow the record, so make room without moving
+				// strings already handed out.
+				if len(p.str)+3 > cap(p.str) {
+					ns := make([]byte, 0, 2*cap(p.str)+len(b))
+					ns = append(ns, p.str[out:]...)
+					p.str, out = ns, 0
+				}
+				p.str = append(p.str, "\uFFFD"...)
+			} else {
+				p.str = append(p.str, b[j:j+size]...)
+			}
+			j += size
 		default:
 			k := j
-			for k < len(b) && !special[b[k]] {
+			for k < len(b) && !special[b[k]] && b[k] < utf8.RuneSelf {
 				k++
 			}
 			p.str = append(p.str, b[j:k]...)
@@ -360,7 +380,12 @@ func (p *parser) parseArray(i int) (rows.Value, int, error) {
 	if err := p.enter(i); err != nil {
 		return rows.Null, i, err
 	}
-	defer func() { p.depth-- }()
+	v, j, err := p.parseArrayBody(i)
+	p.depth--
+	return v, j, err
+}
+
+func (p *parser) parseArrayBody(i int) (rows.Value, int, error) {
 	b := p.data
 	base := len(p.stack)
 	j := skipSpace(b, i+1)
@@ -394,7 +419,12 @@ func (p *parser) parseObject(i int) (rows.Value, int, error) {
 	if err := p.enter(i); err != nil {
 		return rows.Null, i, err
 	}
-	defer func() { p.depth-- }()
+	v, j, err := p.parseObjectBody(i)
+	p.depth--
+	return v, j, err
+}
+
+func (p *parser) parseObjectBody(i int) (rows.Value, int, error) {
 	b := p.data
 	base := len(p.stack)
 	j := skipSpace(b, i+1)
@@ -476,7 +506,17 @@ func (p *parser) skipValue(i int) (int, error) {
 		if err := p.enter(i); err != nil {
 			return i, err
 		}
-		defer func() { p.depth-- }()
+		j, err := p.skipContainer(i, c)
+		p.depth--
+		return j, err
+	default:
+		return i, errAt(i, "unexpected character %q, expected a value", rune(c))
+	}
+}
+
+func (p *parser) skipContainer(i int, c byte) (int, error) {
+	b := p.data
+	{
 		closer := byte(']')
 		if c == '{' {
 			closer = '}'
@@ -516,8 +556,6 @@ func (p *parser) skipValue(i int) (int, error) {
 			}
 			j = skipSpace(b, k+1)
 		}
-	default:
-		return i, errAt(i, "unexpected character %q, expected a value", rune(c))
 	}
 }
 
@@ -527,14 +565,25 @@ func numberShape(b []byte, i int) (numInfo, int, error) {
 	if err != nil {
 		return numInfo{}, end, err
 	}
-	if fracEnd == end && fracEnd == intEnd {
-		d := intEnd - i
+	if fracEnd == end { // no exponent: read the shape off the digits
+		start := i
 		if neg {
-			d--
+			start++
 		}
-		if d <= 18 {
-			return numInfo{intDigits: d}, end, nil
+		d := intEnd - start
+		if d == 1 && b[start] == '0' {
+			d = 0
 		}
+		if fracEnd == intEnd {
+			if d <= 18 {
+				return numInfo{intDigits: d}, end, nil
+			}
+			if _, err := strconv.ParseInt(string(b[i:end]), 10, 64); err == nil {
+				return numInfo{intDigits: d}, end, nil
+			}
+			return numInfo{decimal: true, intDigits: d}, end, nil
+		}
+		return numInfo{decimal: true, intDigits: d, scale: fracEnd - intEnd - 1}, end, nil
 	}
 	v, _, err := parseNumber(b, i)
 	if err != nil {
