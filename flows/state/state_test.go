@@ -208,8 +208,8 @@ func TestSaveErrors(t *testing.T) {
 		e    *Execution
 		want string
 	}{
-		"no id":        {&Execution{}, "empty execution id"},
-		"dup task run": {&Execution{ID: "e1", TaskRuns: []*TaskRun{{ID: "x", TaskID: "a"}, {ID: "x", TaskID: "b"}}}, "execution e1: duplicate task run id x (task b)"},
+		"no id":          {&Execution{}, "empty execution id"},
+		"dup task run":   {&Execution{ID: "e1", TaskRuns: []*TaskRun{{ID: "x", TaskID: "a"}, {ID: "x", TaskID: "b"}}}, "execution e1: duplicate task run id x (task b)"},
 		"no task run id": {&Execution{ID: "e2", TaskRuns: []*TaskRun{{TaskID: "a"}}}, "execution e2: task run 0 (task a) has no id"},
 		"bad output": {&Execution{ID: "e3", TaskRuns: []*TaskRun{{ID: "t", TaskID: "a", Outputs: map[string]any{"c": make(chan int)}}}},
 			"execution e3: task run t (task a): outputs: json: unsupported type"},

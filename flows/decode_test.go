@@ -1,0 +1,208 @@
+package flows_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/core"
+	"github.com/sluicehq/sluice/flows/plugin"
+)
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		src  string
+		want []string // substrings of the error text, in order of errors
+	}{
+		{
+			name: "seed typo inputs instead of outputs",
+			src: `id: mysql-to-sqlserver
+namespace: io.kestra.tests
+tasks:
+  - id: query
+    type: core.Return
+    format: x
+  - id: load
+    type: core.Log
+    message: "{{ inputs.query.uri }}"
+`,
+			want: []string{`flow.yml:9:18: task "load": property "message": inputs.query.uri refers to input "query", which is not declared in inputs (did you mean "outputs.query.uri"?)`},
+		},
+		{
+			name: "unknown property with suggestion",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: core.Log\n    mesage: hi\n",
+			want: []string{`flow.yml:6:5: task "a": unknown property "mesage" of task type core.Log (did you mean "message"?)`},
+		},
+		{
+			name: "unknown task type",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.core.tasks.debugs.Retrun\n    format: x\n",
+			want: []string{`flow.yml:5:11: task "a": property "type": unknown task type "io.kestra.core.tasks.debugs.Retrun" (did you mean "io.kestra.core.tasks.debugs.Return"?)`},
+		},
+		{
+			name: "duplicate id",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: core.Return\n    format: x\n  - id: a\n    type: core.Return\n    format: y\n",
+			want: []string{`flow.yml:7:5: task "a": duplicate task id (first defined at 4:5)`},
+		},
+		{
+			name: "missing required and wrong type",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: core.Sleep\n  - id: b\n    type: core.Parallel\n    concurrent: many\n    tasks: []\n",
+			want: []string{`flow.yml:4:5: task "a": property "duration": required property is missing`, `flow.yml:8:17: task "b": property "concurrent": expected an integer, got "many"`},
+		},
+		{
+			name: "enum with suggestion",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: core.Log\n    message: x\n    level: WARNN\n",
+			want: []string{`flow.yml:7:12: task "a": property "level": "WARNN" is not one of TRACE, DEBUG, INFO, WARN, ERROR (did you mean "WARN"?)`},
+		},
+		{
+			name: "output that the task does not have",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: r\n    type: core.Return\n    format: x\n  - id: l\n    type: core.Log\n    message: \"{{ outputs.r.valeu }}\"\n",
+			want: []string{`task "r" (core.Return) has no output "valeu"; its outputs are: value (did you mean "outputs.r.value"?)`},
+		},
+		{
+			name: "unknown task in outputs",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: query\n    type: core.Return\n    format: x\n  - id: l\n    type: core.Log\n    message: \"{{ outputs.qeury.value }}\"\n",
+			want: []string{`refers to task "qeury", which does not exist in this flow (did you mean "outputs.query.value"?)`},
+		},
+		{
+			name: "unknown root",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: \"{{ output.x }}\"\n",
+			want: []string{`unknown variable "output" in output.x`, `(did you mean "outputs.x"?)`},
+		},
+		{
+			name: "taskrun.value outside Each",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: \"{{ taskrun.value }}\"\n",
+			want: []string{`taskrun.value exists only inside EachSequential/EachParallel`},
+		},
+		{
+			name: "template syntax error located",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: \"a {{ outputs. }}\"\n",
+			want: []string{`flow.yml:6:`, `task "l": property "message": template:`},
+		},
+		{
+			name: "bad duration",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: s\n    type: core.Sleep\n    duration: PT5X\n",
+			want: []string{`flow.yml:6:15: task "s": property "duration": invalid ISO-8601 duration "PT5X"`},
+		},
+		{
+			name: "missing top-level keys and unknown top key",
+			src:  "id: f\ntask:\n  - id: s\n",
+			want: []string{`flow.yml:1:1: missing required key "namespace"`, `flow.yml:1:1: missing required key "tasks"`, `flow.yml:2:1: unknown property "task" of flow (did you mean "tasks"?)`},
+		},
+		{
+			name: "yaml syntax",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: [\n",
+			want: []string{`flow.yml:`},
+		},
+		{
+			name: "errors branch on a non-flowable task",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: x\n    errors: []\n",
+			want: []string{`flow.yml:7:5: task "l": property "errors": only flowable tasks`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := flows.Parse("flow.yml", []byte(tc.src))
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			var errs flows.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("want flows.Errors, got %T: %v", err, err)
+			}
+			text := err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("error text lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+func TestParseAcceptsKestraShapes(t *testing.T) {
+	src := `id: everything
+namespace: io.kestra.tests
+description: all the shapes
+labels:
+  team: data
+inputs:
+  - name: day
+    type: DATE
+  - name: n
+    type: INT
+    required: false
+variables:
+  greeting: hello
+taskDefaults:
+  - type: io.kestra.core.tasks.debugs.Echo
+    values:
+      level: WARN
+tasks:
+  - id: par
+    type: io.kestra.core.tasks.flows.Parallel
+    concurrent: 2
+    tasks:
+      - id: e1
+        type: io.kestra.core.tasks.debugs.Echo
+        format: "{{ vars.greeting }} {{ inputs.day }}"
+      - id: each
+        type: io.kestra.core.tasks.flows.EachParallel
+        value: ["a", "b"]
+        tasks:
+          - id: inner
+            type: io.kestra.core.tasks.flows.EachSequential
+            value: '[1, 2]'
+            tasks:
+              - id: leaf
+                type: io.kestra.core.tasks.debugs.Return
+                format: "{{ parent.taskrun.value }}-{{ taskrun.value }}"
+    errors:
+      - id: onerr
+        type: core.Log
+        message: failed
+  - id: sw
+    type: io.kestra.core.tasks.flows.Switch
+    value: "{{ inputs.n ?? 'none' }}"
+    cases:
+      "1":
+        - id: one
+          type: core.Log
+          message: one
+    defaults:
+      - id: other
+        type: core.Log
+        message: other
+  - id: retried
+    type: core.Log
+    message: x
+    timeout: PT1M
+    retry:
+      type: exponential
+      interval: PT1S
+      maxInterval: PT10S
+      maxAttempt: 3
+errors:
+  - id: alert
+    type: core.Log
+    message: "execution {{ execution.id }} failed"
+`
+	f, err := flows.Parse("flow.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	f.Walk(func(_ *plugin.TaskDef, _ []*plugin.TaskDef) { n++ })
+	if n != 11 {
+		t.Errorf("walked %d tasks, want 11", n)
+	}
+	e1 := f.Task("e1")
+	props, err := e1.NewProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvl := props.(*core.Log).Level; lvl != "WARN" {
+		t.Errorf("taskDefaults not applied: level %q, want WARN", lvl)
+	}
+}
