@@ -238,6 +238,10 @@ func (r *Reader) readFail(err error, atBoundary bool) {
 // reused; otherwise it grows as bytes actually arrive, so an absurd length in
 // a corrupt file costs at most twice the bytes really present.
 func (r *Reader) fill(n int) error {
+	const usual = defaultBlock + defaultBlock/4
+	if cap(r.buf) > 4*usual && n <= usual {
+		r.buf = nil // one huge row earlier must not pin its buffer for the rest of the file
+	}
 	if cap(r.buf) >= n {
 		r.buf = r.buf[:n]
 		m, err := io.ReadFull(r.r, r.buf)
@@ -246,7 +250,7 @@ func (r *Reader) fill(n int) error {
 	}
 	r.buf = r.buf[:0]
 	for len(r.buf) < n {
-		chunk := min(n-len(r.buf), max(len(r.buf), defaultBlock+defaultBlock/4))
+		chunk := min(n-len(r.buf), max(len(r.buf), usual))
 		if cap(r.buf)-len(r.buf) < chunk {
 			nb := make([]byte, len(r.buf), len(r.buf)+chunk)
 			copy(nb, r.buf)

@@ -515,3 +515,44 @@ func TestZeroAllocsNested(t *testing.T) {
 		t.Fatalf("allocs per Next: %v", a)
 	}
 }
+
+// A row bigger than a block gets a block of its own; the rows around it,
+// read with buffers sized for it and then shrunk back, stay exact.
+func TestHugeRowBetweenSmallOnes(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	var in []rows.Row
+	for i := range 3000 {
+		v := rows.Bytes([]byte{byte(i)})
+		if i == 1500 {
+			v = rows.Bytes(big)
+		}
+		in = append(in, rows.Row{Values: []rows.Value{rows.Int(int64(i)), v}})
+	}
+	schema := &rows.Schema{Fields: []rows.Field{{Name: "i", Kind: rows.KindInt}, {Name: "b", Kind: rows.KindBytes}}}
+	_, got, err := decodeAll(encode(t, schema, in, 4096))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRowsEqual(t, in, got)
+}
+
+// Values point into the reader's buffer until the next Next; Clone keeps them.
+func TestValuesValidUntilNext(t *testing.T) {
+	in := []rows.Row{{Values: []rows.Value{rows.String("first")}}, {Values: []rows.Value{rows.String("other")}}}
+	r, err := NewReader(bytes.NewReader(encode(t, oneField(rows.KindString), in, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row rows.Row
+	r.Next(&row)
+	kept := row.Values[0].Clone()
+	if !r.Next(&row) || kept.AsString() != "first" || row.Values[0].AsString() != "other" {
+		t.Fatalf("kept %q, current %q, err %v", kept.AsString(), row.Values[0].AsString(), r.Err())
+	}
+	if r.Next(&row) || r.Err() != nil {
+		t.Fatalf("end: %v", r.Err())
+	}
+	if err := r.Close(); err != nil || r.Next(&row) {
+		t.Fatal("Next after Close returned a row")
+	}
+}
