@@ -177,7 +177,7 @@ func (b *batchPlan) rowBytes() int {
 }
 
 func kindOf(v driver.Value) bkind {
-	switch v.(type) {
+	switch x := v.(type) {
 	case int64:
 		return bInt
 	case uint64:
@@ -189,7 +189,7 @@ func kindOf(v driver.Value) bkind {
 	case string:
 		return bString
 	case []byte:
-		if v.([]byte) == nil {
+		if x == nil {
 			return bNull
 		}
 		return bBytes

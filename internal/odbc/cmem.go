@@ -40,7 +40,4 @@ func (b *cbuf) free(l *lib) {
 	}
 }
 
-// bytes views the first n bytes of the block.
-func (b *cbuf) bytes(n int) []byte { return unsafe.Slice((*byte)(b.p), n) }
-
 func align8(n int) int { return (n + 7) &^ 7 }
