@@ -374,11 +374,11 @@ func zoneID(t time.Time) string {
 // Parsing with a pattern (existingFormat).
 
 type dateFields struct {
-	year, month, day, yday   int
-	hour, hour12, min, sec   int
-	nsec                     int
-	pm, hasPM, has12, hasDay bool
-	loc                      *time.Location
+	year, month, day, yday int
+	hour, hour12, min, sec int
+	nsec                   int
+	pm, hasPM, has12       bool
+	loc                    *time.Location
 }
 
 func parsePattern(s string, items []dfItem, def *time.Location) (time.Time, error) {

@@ -217,7 +217,7 @@ var longOps = []string{"???", "??", "==", "!=", "<=", ">=", ".."}
 const shortOps = "<>+-*/%~|?:.,()[]{}="
 
 // lexExpr tokenizes from start to the closing delimiter (}} or %}) that is
-// not nested inside brackets. open is the position of the opening delimiter,
+// not inside a map literal. open is the position of the opening delimiter,
 // for error messages. It returns the tokens (ending with tEnd), the offset
 // just past the closing delimiter, and whether it was preceded by '-'.
 func lexExpr(src string, open, start int, closer string) ([]token, int, bool, error) {

@@ -54,7 +54,7 @@ type Ref struct {
 // Parse parses src. Syntax errors are *Error values with the position.
 func Parse(src string) (*Template, error) {
 	t := &Template{src: src}
-	if !strings.Contains(src, "{") || nextOpen(src, 0) < 0 {
+	if nextOpen(src, 0) < 0 {
 		t.static = true
 		t.nodes = []node{&textNode{text: src}}
 		return t, nil
