@@ -18,8 +18,8 @@ import (
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/charset"
-	"github.com/sluicehq/sluice/serdes/javatime"
 	"github.com/sluicehq/sluice/serdes/internal/textval"
+	"github.com/sluicehq/sluice/serdes/javatime"
 )
 
 // DefaultSample is the number of records read to infer types when the

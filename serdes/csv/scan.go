@@ -22,7 +22,7 @@ type scanner struct {
 	eof        bool
 	rerr       error
 
-	line    int // line number at buf[start]
+	line    int    // line number at buf[start]
 	recLine int    // line where the last record started
 	rec     []byte // the last record's raw bytes
 
