@@ -26,7 +26,11 @@ var migrations = [][]string{
 			start_us      INTEGER,
 			end_us        INTEGER,
 			parent_id     TEXT NOT NULL,
-			restart_count INTEGER NOT NULL
+			restart_count INTEGER NOT NULL,
+			-- save_token changes on every save (a random number): a writer
+			-- that finds the token it wrote last knows the stored task runs
+			-- are the ones it remembers and writes only what changed.
+			save_token    INTEGER NOT NULL
 		)`,
 		`CREATE INDEX executions_by_start ON executions (start_us, id)`,
 		`CREATE INDEX executions_by_flow ON executions (namespace, flow_id, start_us)`,

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers driver "sqlite"
@@ -32,7 +34,48 @@ var readerParams = fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)
 type sqliteRepo struct {
 	w, r  *sql.DB
 	label string
+	stmts map[string]*sql.Stmt // hot write statements, prepared once on w
+
+	mu sync.Mutex
+	// saved remembers, per execution being run, what this process last
+	// wrote, so that a save after one task state change writes one row
+	// instead of all of them. Terminated executions are forgotten.
+	saved map[string]*savedExecution
 }
+
+type savedExecution struct {
+	token    int64
+	taskRuns map[string][]any // task run id → the column values written
+}
+
+// maxSaved bounds the memory of saved; past it the cache starts over (the
+// cost is one full rewrite per running execution).
+const maxSaved = 4096
+
+const (
+	sqlUpsertExecution = `INSERT INTO executions
+		(id, namespace, flow_id, flow_source, flow_file, state, inputs, labels, start_us, end_us, parent_id, restart_count, save_token)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			namespace = excluded.namespace, flow_id = excluded.flow_id,
+			flow_source = excluded.flow_source, flow_file = excluded.flow_file,
+			state = excluded.state, inputs = excluded.inputs, labels = excluded.labels,
+			start_us = excluded.start_us, end_us = excluded.end_us,
+			parent_id = excluded.parent_id, restart_count = excluded.restart_count,
+			save_token = excluded.save_token`
+	sqlSaveToken      = `SELECT save_token FROM executions WHERE id = ?`
+	sqlDeleteTaskRuns = `DELETE FROM task_runs WHERE execution_id = ?`
+	sqlDeleteTaskRun  = `DELETE FROM task_runs WHERE execution_id = ? AND id = ?`
+	sqlUpsertTaskRun  = `INSERT INTO task_runs
+		(execution_id, id, position, task_id, parent_id, value, state, attempts, outputs, start_us, end_us, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (execution_id, id) DO UPDATE SET
+			position = excluded.position, task_id = excluded.task_id, parent_id = excluded.parent_id,
+			value = excluded.value, state = excluded.state, attempts = excluded.attempts,
+			outputs = excluded.outputs, start_us = excluded.start_us, end_us = excluded.end_us,
+			error = excluded.error`
+	sqlInsertLog = `INSERT INTO logs (execution_id, task_run_id, task_id, time_us, level, message, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)`
+)
 
 func openSQLite(t sqliteTarget) (Repository, error) {
 	w, err := sql.Open("sqlite", t.withParams(writerParams))
@@ -45,43 +88,58 @@ func openSQLite(t sqliteTarget) (Repository, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	ctx := context.Background()
-	if err := migrate(ctx, w, migrations); err != nil {
-		w.Close()
+	repo := &sqliteRepo{w: w, r: w, label: t.label, saved: map[string]*savedExecution{}}
+	if err := repo.init(context.Background(), t); err != nil {
+		repo.Close()
 		return nil, fmt.Errorf("state: open %s: %w", t.label, err)
 	}
-	repo := &sqliteRepo{w: w, r: w, label: t.label}
+	return repo, nil
+}
+
+func (s *sqliteRepo) init(ctx context.Context, t sqliteTarget) error {
+	if err := migrate(ctx, s.w, migrations); err != nil {
+		return err
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{sqlUpsertExecution, sqlSaveToken, sqlDeleteTaskRuns, sqlDeleteTaskRun, sqlUpsertTaskRun, sqlInsertLog} {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		s.stmts[q] = st
+	}
 	if t.memory {
-		return repo, nil
+		return nil
 	}
 	var mode string
-	if err := w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("state: open %s: read journal mode: %w", t.label, err)
+	if err := s.w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fmt.Errorf("read journal mode: %w", err)
 	}
 	if !strings.EqualFold(mode, "wal") {
 		// WAL is what lets readers run beside the writer; some file systems
 		// (network mounts) refuse it.
-		w.Close()
-		return nil, fmt.Errorf("state: open %s: journal mode is %q, WAL is required (is the file on a network file system?)", t.label, mode)
+		return fmt.Errorf("journal mode is %q, WAL is required (is the file on a network file system?)", mode)
 	}
 	r, err := sql.Open("sqlite", t.withParams(readerParams))
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("state: open %s: %w", t.label, err)
+		return err
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	repo.r = r
-	return repo, nil
+	s.r = r
+	return nil
 }
 
 func (s *sqliteRepo) Close() error {
-	var err error
-	if s.r != s.w {
-		err = s.r.Close()
+	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
 	}
-	return errors.Join(err, s.w.Close())
+	if s.r != s.w {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
@@ -107,8 +165,7 @@ func (s *sqliteRepo) SaveExecution(ctx context.Context, e *Execution) error {
 	if err != nil {
 		return fmt.Errorf("state: save execution %s: %w", e.ID, err)
 	}
-	trs := make([][]any, len(e.TaskRuns))
-	seen := make(map[string]bool, len(e.TaskRuns))
+	trs := make(map[string][]any, len(e.TaskRuns))
 	for i, tr := range e.TaskRuns {
 		if tr == nil {
 			return fmt.Errorf("state: save execution %s: task run %d is nil", e.ID, i)
@@ -116,53 +173,91 @@ func (s *sqliteRepo) SaveExecution(ctx context.Context, e *Execution) error {
 		if tr.ID == "" {
 			return fmt.Errorf("state: save execution %s: task run %d (task %s) has no id", e.ID, i, tr.TaskID)
 		}
-		if seen[tr.ID] {
+		if trs[tr.ID] != nil {
 			return fmt.Errorf("state: save execution %s: duplicate task run id %s (task %s)", e.ID, tr.ID, tr.TaskID)
 		}
-		seen[tr.ID] = true
-		if trs[i], err = encodeTaskRun(e.ID, i, tr); err != nil {
+		if trs[tr.ID], err = encodeTaskRun(e.ID, i, tr); err != nil {
 			return fmt.Errorf("state: save execution %s: task run %s (task %s): %w", e.ID, tr.ID, tr.TaskID, err)
 		}
 	}
+	token := rand.Int64()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO executions
-			(id, namespace, flow_id, flow_source, flow_file, state, inputs, labels, start_us, end_us, parent_id, restart_count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET
-				namespace = excluded.namespace, flow_id = excluded.flow_id,
-				flow_source = excluded.flow_source, flow_file = excluded.flow_file,
-				state = excluded.state, inputs = excluded.inputs, labels = excluded.labels,
-				start_us = excluded.start_us, end_us = excluded.end_us,
-				parent_id = excluded.parent_id, restart_count = excluded.restart_count`,
-			row...); err != nil {
+		// The stored token tells whether the task runs in the table are
+		// still the ones this process remembers writing; anything else
+		// (first save, another process, a failed commit) rewrites them all.
+		var stored int64
+		err := tx.StmtContext(ctx, s.stmts[sqlSaveToken]).QueryRowContext(ctx, e.ID).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		// Replacing the set wholesale is simpler than diffing, and cheap:
-		// see BenchmarkSaveExecution50.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM task_runs WHERE execution_id = ?`, e.ID); err != nil {
+		s.mu.Lock()
+		prev := s.saved[e.ID]
+		s.mu.Unlock()
+		if err != nil || prev == nil || prev.token != stored {
+			prev = nil
+		}
+		if _, err := tx.StmtContext(ctx, s.stmts[sqlUpsertExecution]).ExecContext(ctx, append(row, token)...); err != nil {
 			return err
 		}
-		if len(trs) == 0 {
-			return nil
+		if prev == nil {
+			if _, err := tx.StmtContext(ctx, s.stmts[sqlDeleteTaskRuns]).ExecContext(ctx, e.ID); err != nil {
+				return err
+			}
+		} else {
+			del := tx.StmtContext(ctx, s.stmts[sqlDeleteTaskRun])
+			for id := range prev.taskRuns {
+				if trs[id] == nil {
+					if _, err := del.ExecContext(ctx, e.ID, id); err != nil {
+						return fmt.Errorf("task run %s: %w", id, err)
+					}
+				}
+			}
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO task_runs
-			(execution_id, id, position, task_id, parent_id, value, state, attempts, outputs, start_us, end_us, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i, args := range trs {
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("task run %s: %w", e.TaskRuns[i].ID, err)
+		ins := tx.StmtContext(ctx, s.stmts[sqlUpsertTaskRun])
+		for _, tr := range e.TaskRuns {
+			args := trs[tr.ID]
+			if prev != nil && sameRow(prev.taskRuns[tr.ID], args) {
+				continue
+			}
+			if _, err := ins.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("task run %s: %w", tr.ID, err)
 			}
 		}
 		return nil
 	})
+	s.remember(e, token, trs, err == nil)
 	if err != nil {
 		return fmt.Errorf("state: save execution %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// remember records what a save wrote, or forgets the execution when the
+// save failed or the execution is over (no more saves expected).
+func (s *sqliteRepo) remember(e *Execution, token int64, trs map[string][]any, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok || e.State.Terminated() {
+		delete(s.saved, e.ID)
+		return
+	}
+	if len(s.saved) >= maxSaved {
+		clear(s.saved)
+	}
+	s.saved[e.ID] = &savedExecution{token: token, taskRuns: trs}
+}
+
+// sameRow compares encoded column values (strings, ints and nils).
+func sameRow(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func encodeExecution(e *Execution) ([]any, error) {
@@ -357,6 +452,9 @@ func (s *sqliteRepo) ListExecutions(ctx context.Context, f Filter) ([]*Execution
 }
 
 func (s *sqliteRepo) DeleteExecution(ctx context.Context, id string) error {
+	s.mu.Lock()
+	delete(s.saved, id)
+	s.mu.Unlock()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id = ?`, id)
 		if err != nil {
@@ -390,11 +488,7 @@ func (s *sqliteRepo) AppendLogs(ctx context.Context, entries []LogEntry) error {
 		rows[i] = []any{l.ExecutionID, l.TaskRunID, l.TaskID, timeToDB(l.Time), l.Level, l.Message, attrs}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO logs (execution_id, task_run_id, task_id, time_us, level, message, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
+		st := tx.StmtContext(ctx, s.stmts[sqlInsertLog])
 		for _, r := range rows {
 			if _, err := st.ExecContext(ctx, r...); err != nil {
 				return err

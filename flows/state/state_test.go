@@ -444,7 +444,7 @@ func TestKV(t *testing.T) {
 func TestConcurrentSaves(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openTemp(t)
-	const workers, rounds = 8, 15
+	const workers, rounds = 8, 4
 	shared := &Execution{ID: "shared", State: Running}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds*3)
@@ -730,25 +730,41 @@ func TestTerminated(t *testing.T) {
 
 // BenchmarkSaveExecution50 is the executor's pattern: save the whole
 // execution after a task state change, here with 50 task runs carrying
-// small outputs.
+// small outputs. "one-change" is the usual case (one task run changed since
+// the last save); "full-rewrite" is the first save, or after another
+// process wrote the execution.
 func BenchmarkSaveExecution50(b *testing.B) {
-	ctx := context.Background()
-	r, _ := openTemp(b)
-	e := &Execution{ID: "bench", Namespace: "ns", FlowID: "f", State: Running, Start: t0,
-		FlowSource: strings.Repeat("tasks:\n  - id: x\n", 50), Inputs: map[string]any{"day": "2024-01-01"}}
-	for i := range 50 {
-		e.TaskRuns = append(e.TaskRuns, &TaskRun{
-			ID: fmt.Sprintf("tr%02d", i), TaskID: fmt.Sprintf("task%02d", i), State: Success, Start: t0, End: t0,
-			Attempts: []Attempt{{State: Success, Start: t0, End: t0}},
-			Outputs:  map[string]any{"uri": "kestra:///ns/f/bench/out.ion", "size": int64(i * 1000), "rows": []any{"a", "b"}},
-		})
-	}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		e.TaskRuns[i%50].State = State([]string{"RUNNING", "SUCCESS"}[i%2])
-		if err := r.SaveExecution(ctx, e); err != nil {
-			b.Fatal(err)
+	for _, full := range []bool{false, true} {
+		name := "one-change"
+		if full {
+			name = "full-rewrite"
 		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			r, _ := openTemp(b)
+			s := r.(*sqliteRepo)
+			e := &Execution{ID: "bench", Namespace: "ns", FlowID: "f", State: Running, Start: t0,
+				FlowSource: strings.Repeat("tasks:\n  - id: x\n", 50), Inputs: map[string]any{"day": "2024-01-01"}}
+			for i := range 50 {
+				e.TaskRuns = append(e.TaskRuns, &TaskRun{
+					ID: fmt.Sprintf("tr%02d", i), TaskID: fmt.Sprintf("task%02d", i), State: Success, Start: t0, End: t0,
+					Attempts: []Attempt{{State: Success, Start: t0, End: t0}},
+					Outputs:  map[string]any{"uri": "kestra:///ns/f/bench/out.ion", "size": int64(i * 1000), "rows": []any{"a", "b"}},
+				})
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				e.TaskRuns[i%50].State = State([]string{"RUNNING", "SUCCESS"}[i%2])
+				if full {
+					s.mu.Lock()
+					clear(s.saved)
+					s.mu.Unlock()
+				}
+				if err := r.SaveExecution(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -769,4 +785,80 @@ func BenchmarkGetExecution50(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestIncrementalSaves(t *testing.T) {
+	ctx := context.Background()
+	r, path := openTemp(t)
+	s := r.(*sqliteRepo)
+	changes := func() int64 {
+		t.Helper()
+		var n int64
+		// total_changes() is per connection: the writer is one connection.
+		if err := s.w.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tr := func(id string, st State) *TaskRun {
+		return &TaskRun{ID: id, TaskID: "task-" + id, State: st, Outputs: map[string]any{"n": int64(len(id))}}
+	}
+	e := &Execution{ID: "incr01", State: Running, TaskRuns: []*TaskRun{tr("a", Running), tr("b", Created), tr("c", Created)}}
+	check := func(step string, want *Execution, wantChanges int64, before int64) {
+		t.Helper()
+		if got := changes() - before; wantChanges >= 0 && got != wantChanges {
+			t.Errorf("%s: %d rows changed, want %d", step, got, wantChanges)
+		}
+		got, err := r.GetExecution(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSame(t, want, got, true, true)
+	}
+	save := func(r Repository, e *Execution) {
+		t.Helper()
+		if err := r.SaveExecution(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	before := changes()
+	save(r, e)
+	check("first save", e, 1+3, before) // the execution row and 3 task runs
+	before = changes()
+	e.TaskRuns[0].State = Success
+	save(r, e)
+	check("one task run changed", e, 2, before) // the execution row and one task run
+	before = changes()
+	save(r, e)
+	check("nothing changed", e, 1, before)
+	before = changes()
+	e.TaskRuns = []*TaskRun{e.TaskRuns[2], e.TaskRuns[0], tr("d", Running)} // drop b, reorder, add d
+	save(r, e)
+	check("drop, reorder, add", e, 1+1+3, before)
+
+	// Another writer (process) replaces the set behind our back: the next
+	// save must not trust what it remembers.
+	other, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	save(other, &Execution{ID: e.ID, State: Running, TaskRuns: []*TaskRun{tr("x", Running), tr("a", Failed)}})
+	e.TaskRuns[2].State = Success
+	save(r, e)
+	check("after another writer", e, -1, 0)
+
+	// A terminated execution is forgotten, then saved in full again.
+	e.State = Success
+	save(r, e)
+	s.mu.Lock()
+	_, kept := s.saved[e.ID]
+	s.mu.Unlock()
+	if kept {
+		t.Error("terminated execution still remembered")
+	}
+	before = changes()
+	save(r, e)
+	check("after termination", e, 1+3+3, before)
 }
