@@ -411,7 +411,7 @@ func (e *callExpr) eval(s *state) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.def.fn(&call{s: s, name: e.name, args: args})
+	v, err := e.def.fn(&call{s: s, name: e.name, params: e.def.params, args: args})
 	if err != nil {
 		return nil, wrapAt(s.src, e.pos, fmt.Errorf("function %s: %w", e.name, err))
 	}
@@ -453,7 +453,7 @@ func (e *filterExpr) eval(s *state) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &call{s: s, name: e.name, args: args, undefined: undefined}
+	c := &call{s: s, name: e.name, params: e.def.params, args: args, undefined: undefined}
 	v, err := e.def.fn(c, in)
 	if err != nil {
 		return nil, wrapAt(s.src, e.namePos, fmt.Errorf("filter %s: %w", e.name, err))

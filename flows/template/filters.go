@@ -19,8 +19,16 @@ import (
 type call struct {
 	s         *state
 	name      string
+	params    []string
 	args      []any
 	undefined bool // default filter: its input was undefined
+}
+
+func (c *call) argName(i int) string {
+	if i < len(c.params) {
+		return strconv.Quote(c.params[i])
+	}
+	return strconv.Itoa(i + 1)
 }
 
 func (c *call) has(i int) bool {
@@ -44,7 +52,7 @@ func (c *call) str(i int, def string) (string, error) {
 	}
 	s, ok := norm(c.args[i]).(string)
 	if !ok {
-		return "", fmt.Errorf("argument %d must be a string, got %s", i+1, kindName(c.args[i]))
+		return "", fmt.Errorf("argument %s must be a string, got %s", c.argName(i), kindName(c.args[i]))
 	}
 	return s, nil
 }
@@ -65,7 +73,7 @@ func (c *call) int(i int, def int64) (int64, error) {
 			return n, nil
 		}
 	}
-	return 0, fmt.Errorf("argument %d must be an integer, got %s", i+1, kindName(c.args[i]))
+	return 0, fmt.Errorf("argument %s must be an integer, got %s", c.argName(i), kindName(c.args[i]))
 }
 
 type filterDef struct {

@@ -64,7 +64,8 @@ func TestFilters(t *testing.T) {
 		{"jq builtins", "{{ [3, 1, 2] | jq('sort | add') | first }}", "6"},
 		{"jq ordered map input", "{{ ordered | jq('.alpha') | first }}", "two"},
 		{"jq date input", "{{ {'d': date} | jq('.d') | first }}", "2024-01-31T10:04:05.123456789Z"},
-		{"jq env is empty", "{{ null | jq('$ENV | length') }}", "[0]"},
+		{"jq env is empty", "{{ {} | jq('$ENV | length') }}", "[0]"},
+		{"jq null input", "{{ inputs.nothing | jq('.a') is null }}", "true"},
 		{"jq empty", "{{ [1] | jq('empty') }}", "[]"},
 		{"reverse", "{{ [1, 2, 3] | reverse }} {{ 'abc' | reverse }}", "[3,2,1] cba"},
 		{"sort", "{{ [3, 1.5, 2] | sort }} {{ ['b', 'a'] | sort }}", "[1.5,2,3] [\"a\",\"b\"]"},
@@ -177,7 +178,8 @@ func TestFilterErrors(t *testing.T) {
 		{"{{ 5 | keys }}", `need a map, got integer`},
 		{"{{ 1 | first }}", `need a list or a string, got integer`},
 		{"{{ 'a' | join }}", `need a list, got string`},
-		{"{{ 'a' | slice('x') }}", `argument 1 must be an integer, got string`},
+		{"{{ 'a' | slice('x') }}", `filter slice: argument "fromIndex" must be an integer, got string`},
+		{"{{ date | date(5) }}", `filter date: argument "format" must be a string, got integer`},
 		{"{{ 4 is even and 'x' is odd }}", `test odd: need an integer, got string`},
 	}
 	vars := fixture()

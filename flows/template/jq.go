@@ -58,6 +58,9 @@ func fJq(c *call, in any) (any, error) {
 		return nil, err
 	}
 	in = norm(in)
+	if in == nil {
+		return nil, nil // as Kestra: a null input gives null, not [null]
+	}
 	if s, ok := in.(string); ok {
 		if in, err = parseJSON(s); err != nil {
 			return nil, fmt.Errorf("input is a string that is not JSON: %w", err)

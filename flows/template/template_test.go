@@ -3,6 +3,7 @@ package template
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,13 @@ import (
 type namedOutputs map[string]any
 
 type state2 string
+
+// stringerID stands for types such as UUIDs that print through String.
+type stringerID int
+
+func (i stringerID) String() string { return "id-" + strconv.Itoa(int(i)) }
+
+type pair struct{ a any }
 
 func fixture() map[string]any {
 	ordered := NewOrderedMap(3)
@@ -51,6 +59,8 @@ func fixture() map[string]any {
 		"state":   state2("SUCCESS"),
 		"u8":      uint8(7),
 		"ptr":     &[]any{"p"},
+		"id":      stringerID(7),
+		"pair":    pair{a: []int{1}},
 	}
 }
 
@@ -119,6 +129,8 @@ func TestLiteralsAndPrinting(t *testing.T) {
 		{"date", "{{ date }}", "2024-01-31T10:04:05.123456789Z"},
 		{"json number", "{{ num + 1 }} {{ flt * 2 }}", "43 9"},
 		{"named string type", "{{ state == 'SUCCESS' }} {{ state }}", "true SUCCESS"},
+		{"stringer", "{{ id }} {{ id == 'id-7' }} {{ 'id-7' == id }} {{ id == id }} {{ id in ['id-7'] }}", "id-7 true true true true"},
+		{"uncomparable struct", "{{ pair == pair }}", "false"},
 		{"uint8", "{{ u8 * 2 }}", "14"},
 		{"pointer to slice", "{{ ptr[0] }}", "p"},
 		{"typed map", "{{ typed.two }} {{ typed }}", `2 {"one":1,"two":2}`},

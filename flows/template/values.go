@@ -531,6 +531,9 @@ func equal(a, b any) bool {
 		}
 		return false
 	case string:
+		if s, ok := b.(fmt.Stringer); ok {
+			return s.String() == x
+		}
 		y, ok := b.(string)
 		return ok && x == y
 	case bool:
@@ -569,7 +572,28 @@ func equal(a, b any) bool {
 	if b == nil {
 		return false
 	}
-	return reflect.TypeOf(a) == reflect.TypeOf(b) && reflect.TypeOf(a).Comparable() && a == b
+	// Types with a String method (UUIDs, decimals) equal a string, or each
+	// other, when their texts are equal.
+	sa, aStr := a.(fmt.Stringer)
+	sb, bStr := b.(fmt.Stringer)
+	switch y := b.(type) {
+	case string:
+		return aStr && sa.String() == y
+	}
+	if aStr && bStr && reflect.TypeOf(a) == reflect.TypeOf(b) {
+		return sa.String() == sb.String()
+	}
+	return reflect.TypeOf(a) == reflect.TypeOf(b) && safeEqual(a, b)
+}
+
+// safeEqual is a == b for values whose dynamic types may not be comparable.
+func safeEqual(a, b any) (eq bool) {
+	defer func() {
+		if recover() != nil {
+			eq = false
+		}
+	}()
+	return a == b
 }
 
 // compare orders numbers, strings and dates; anything else is an error.
