@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sluice runs the CLI in-process and returns stdout, stderr and exit code.
+func sluice(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	root := newRoot()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err := root.Execute()
+	code := exitOK
+	if err != nil {
+		code = exitInvalid
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRunFailRestart(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SLUICE_HOME", filepath.Join(dir, "home"))
+	marker := filepath.Join(dir, "ran.txt")
+	broken := write(t, dir, "broken.yml", `id: restartable
+namespace: cli.test
+tasks:
+  - id: first
+    type: scripts.Shell
+    commands:
+      - echo ran >> `+marker+`
+      - 'echo ''::{"outputs":{"rows":42}}::'''
+  - id: second
+    type: core.Fail
+    errorMessage: "broken after {{ outputs.first.vars.rows }} rows"
+`)
+	out, errOut, code := sluice(t, "run", broken)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "error: broken after 42 rows") || !strings.Contains(out, "sluice restart ") {
+		t.Errorf("run output:\n%s", out)
+	}
+	id := strings.Fields(out)[1]
+
+	fixed := write(t, dir, "fixed.yml", strings.Replace(string(mustRead(t, broken)), "type: core.Fail\n    errorMessage", "type: core.Return\n    format", 1))
+	out, errOut, code = sluice(t, "restart", id[:8], "--flow", fixed)
+	if code != exitOK {
+		t.Fatalf("restart exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := string(mustRead(t, marker)); got != "ran\n" {
+		t.Errorf("first task ran again on restart: %q", got)
+	}
+	if !strings.Contains(out, "value=broken after 42 rows") {
+		t.Errorf("restart output:\n%s", out)
+	}
+
+	out, _, code = sluice(t, "executions", "list")
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "SUCCESS") {
+		t.Errorf("list:\n%s", out)
+	}
+	out, _, code = sluice(t, "--log-format", "json", "executions", "show", id, "--logs")
+	if code != 0 {
+		t.Fatalf("show exit %d", code)
+	}
+	var ex jsonExecution
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&ex); err != nil || ex.ID != id || ex.Restarts != 1 || len(ex.TaskRuns) != 2 {
+		t.Errorf("show json: %v %+v", err, ex)
+	}
+	if _, _, code := sluice(t, "executions", "show", "nonexistent-id"); code != exitInvalid {
+		t.Errorf("show of unknown id: exit %d", code)
+	}
+}
+
+func TestValidateSeedTypo(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "seed.yml", `id: mysql-to-sqlserver
+namespace: io.kestra.tests
+tasks:
+  - id: query
+    type: core.Return
+    format: select
+  - id: load
+    type: core.Log
+    message: "{{ inputs.query.uri }}"
+`)
+	_, errOut, code := sluice(t, "validate", p)
+	if code != exitInvalid {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errOut, p+`:9:18: task "load"`) || !strings.Contains(errOut, `did you mean "outputs.query.uri"?`) {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if _, _, code := sluice(t, "run", p); code != exitInvalid {
+		t.Errorf("run of an invalid flow: exit %d, want 2", code)
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SLUICE_HOME", filepath.Join(dir, "home"))
+	p := write(t, dir, "in.yml", "id: f\nnamespace: n\ninputs: [{name: n, type: INT}]\ntasks: [{id: r, type: core.Return, format: \"{{ inputs.n }}\"}]\n")
+	for _, args := range [][]string{
+		{"run"}, {"run", p, "--input", "n=abc"}, {"run", p}, {"run", p, "--input", "nope"},
+		{"--log-format", "xml", "run", p}, {"run", p, "--bogus"}, {"plugins", "doc", "no.Such"},
+	} {
+		if _, _, code := sluice(t, args...); code != exitInvalid {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	out, _, code := sluice(t, "--log-format", "json", "run", p, "-i", "n=7")
+	var ex jsonExecution
+	if code != 0 || json.Unmarshal([]byte(out), &ex) != nil || ex.TaskRuns[0].Outputs["value"] != "7" {
+		t.Errorf("json run: %d %s", code, out)
+	}
+}
+
+func TestPluginsCommands(t *testing.T) {
+	out, _, code := sluice(t, "plugins", "list")
+	if code != 0 || !strings.Contains(out, "io.kestra.core.tasks.debugs.Echo") {
+		t.Errorf("list:\n%s", out)
+	}
+	out, _, _ = sluice(t, "plugins", "doc", "io.kestra.core.tasks.scripts.Bash")
+	if !strings.HasPrefix(out, "# scripts.Shell") || !strings.Contains(out, "| `commands` | list of string | yes |") {
+		t.Errorf("doc:\n%s", out)
+	}
+	out, _, _ = sluice(t, "plugins", "schema")
+	var schema map[string]any
+	if err := json.Unmarshal([]byte(out), &schema); err != nil || schema["$defs"] == nil {
+		t.Errorf("schema: %v", err)
+	}
+	dir := t.TempDir()
+	if _, _, code := sluice(t, "plugins", "doc", "--out", dir); code != 0 {
+		t.Fatal("doc --out failed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "core.Log.md")); err != nil {
+		t.Error(err)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
