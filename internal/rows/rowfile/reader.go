@@ -325,6 +325,9 @@ func (r *Reader) value(dst *rows.Value, depth int) error {
 		r.pos = p + 8
 		return nil
 	}
+	if tag > tagMap && tag != tagDecimalBig {
+		return fmt.Errorf("unknown value tag 0x%02x: %w", tag, ErrCorrupt)
+	}
 	if p < len(b) && b[p] < 0x80 {
 		u = uint64(b[p])
 		p++
@@ -406,8 +409,6 @@ func (r *Reader) value(dst *rows.Value, depth int) error {
 		} else {
 			*dst = rows.List(items)
 		}
-	default:
-		return fmt.Errorf("unknown value tag 0x%02x: %w", tag, ErrCorrupt)
 	}
 	r.pos = p
 	return nil

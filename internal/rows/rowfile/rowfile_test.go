@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"math/big"
@@ -554,5 +555,53 @@ func TestValuesValidUntilNext(t *testing.T) {
 	}
 	if err := r.Close(); err != nil || r.Next(&row) {
 		t.Fatal("Next after Close returned a row")
+	}
+}
+
+// Payloads that pass their checksum but cannot be decoded (a writer bug or
+// tampering) are reported as corrupt, located, and never returned as rows.
+func TestCorruptPayloads(t *testing.T) {
+	deep := bytes.Repeat([]byte{tagList, 1}, maxDepth+1)
+	cases := []struct {
+		name    string
+		count   uint32
+		payload []byte
+		want    string
+	}{
+		{"unknown tag", 1, []byte{0x0d}, "row 1, field 1 (\"v\"): unknown value tag 0x0d"},
+		{"unknown variant", 1, []byte{0x21}, "unknown value tag 0x21"},
+		{"string past end", 1, []byte{tagString, 5, 'a'}, "value runs past the end of its block"},
+		{"bytes length huge", 1, []byte{tagBytes, 0xff, 0xff, 0xff, 0xff, 0x0f}, "value runs past the end"},
+		{"varint overflow", 1, []byte{tagInt, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, "varint overflows 64 bits"},
+		{"varint cut", 1, []byte{tagInt, 0x80}, "value runs past the end"},
+		{"float cut", 1, []byte{tagFloat, 1, 2, 3}, "value runs past the end"},
+		{"list count huge", 1, []byte{tagList, 0x7f, tagNull}, "value runs past the end"},
+		{"map count huge", 1, []byte{tagMap, 2, tagNull, tagNull, tagNull}, "value runs past the end"},
+		{"decimal scale range", 1, []byte{tagDecimal, 0x80, 0x80, 0x80, 0x80, 0x10, 0}, "decimal scale 2147483648 out of range"},
+		{"zone offset range", 1, []byte{tagTimestampTZ, 0, 0x80, 0x80, 0x80, 0x80, 0x10}, "zone offset 2147483648 out of range"},
+		{"too deep", 1, append(deep, tagNull), "nested more than 1000 deep"},
+		{"bytes after last row", 1, []byte{tagNull, tagNull}, "1 bytes left after its last row"},
+		{"missing row", 2, []byte{tagNull, tagNull}[:1], "rows cannot fit 1 bytes"},
+		{"second row cut", 2, []byte{tagNull, tagString, 3, 'a'}, "row 2, field 1 (\"v\"): value runs past"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got, err := decodeAll(frame(tc.payload, tc.count))
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.HasPrefix(err.Error(), "row file: block 1 (byte offset ") {
+				t.Fatalf("err = %v, want corrupt %q", err, tc.want)
+			}
+			if len(got) > int(tc.count)-1 {
+				t.Fatalf("%d rows returned", len(got))
+			}
+		})
+	}
+	// An end marker that disagrees with the blocks.
+	data := frame([]byte{tagNull}, 1)
+	binary.LittleEndian.PutUint64(data[len(data)-8:], 2)
+	end := len(data) - 8 - blockHeader
+	binary.LittleEndian.PutUint32(data[end+8:], crc32.Update(crc32.Checksum(data[end:end+8], castagnoli), castagnoli, data[len(data)-8:]))
+	if _, _, err := decodeAll(data); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "block 2 (byte offset") || !strings.Contains(err.Error(), "end marker counts 2 rows, the blocks held 1") {
+		t.Fatalf("end marker: %v", err)
 	}
 }
