@@ -162,7 +162,17 @@ func (l *loopInfo) asMap() map[string]any {
 // reflection.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, string, []any, map[string]any, time.Time, *OrderedMap, *loopInfo:
+	case nil, bool, int64, float64, string, time.Time, *OrderedMap, *loopInfo:
+		return v
+	case []any:
+		if x == nil { // as encoding/json: a nil slice or map is null
+			return nil
+		}
+		return v
+	case map[string]any:
+		if x == nil {
+			return nil
+		}
 		return v
 	case int:
 		return int64(x)
@@ -756,7 +766,13 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 func appendJSONFloat(buf []byte, f float64) []byte {
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.AppendFloat(buf, f, 'e', -1, 64)
+		buf = strconv.AppendFloat(buf, f, 'e', -1, 64)
+		// 1e-09 -> 1e-9, as encoding/json writes it
+		if n := len(buf); n >= 4 && buf[n-4] == 'e' && buf[n-3] == '-' && buf[n-2] == '0' {
+			buf[n-2] = buf[n-1]
+			buf = buf[:n-1]
+		}
+		return buf
 	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
 }
