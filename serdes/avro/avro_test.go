@@ -1,0 +1,338 @@
+package avro
+
+import (
+	"bytes"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hamba/avro/v2/ocf"
+	"github.com/linkedin/goavro/v2"
+
+	"github.com/sluicehq/sluice/internal/rows"
+)
+
+func dec(s string) rows.Value {
+	v, err := rows.ParseDecimal(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// sample rows covering every kind the inferred schema maps.
+func sample() (*rows.Schema, []rows.Row) {
+	s := &rows.Schema{Fields: []rows.Field{
+		{Name: "id", Kind: rows.KindInt},
+		{Name: "name", Kind: rows.KindString, Nullable: true},
+		{Name: "amount", Kind: rows.KindDecimal, Precision: 30, Scale: 3, Nullable: true},
+		{Name: "ratio", Kind: rows.KindFloat},
+		{Name: "ok", Kind: rows.KindBool},
+		{Name: "day", Kind: rows.KindDate},
+		{Name: "at", Kind: rows.KindTimestampTZ, Nullable: true},
+		{Name: "local", Kind: rows.KindTimestamp},
+		{Name: "tod", Kind: rows.KindTime},
+		{Name: "raw", Kind: rows.KindBytes},
+		{Name: "tags", Kind: rows.KindList, Elem: rows.KindString},
+		{Name: "meta", Kind: rows.KindMap, Elem: rows.KindAny},
+		{Name: "bad name!", Kind: rows.KindString},
+	}}
+	r := []rows.Row{
+		{Values: []rows.Value{rows.Int(1), rows.String("é\"x"), dec("12.500"), rows.Float(0.1), rows.Bool(true),
+			rows.Date(rows.DaysFromCivil(2021, 1, 2)), rows.TimestampTZ(1609556645123456, 0), rows.Timestamp(-1),
+			rows.TimeOfDay(86399999999), rows.Bytes([]byte{0, 0xff}), rows.List([]rows.Value{rows.String("a"), rows.Null}),
+			rows.MapOf([]rows.Value{rows.String("k"), rows.Int(1)}), rows.String("x")}},
+		{Values: []rows.Value{rows.Int(-9223372036854775808), rows.Null, dec("-123456789012345678901234567.891"), rows.Float(-1e300), rows.Bool(false),
+			rows.Date(-1), rows.Null, rows.Timestamp(0), rows.TimeOfDay(0), rows.Bytes(nil), rows.List(nil),
+			rows.MapOf(nil), rows.String("")}},
+	}
+	return s, r
+}
+
+func write(t *testing.T, s *rows.Schema, data []rows.Row, opts WriteOptions) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		if err := w.Write(&data[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readBack(t *testing.T, b []byte) (*rows.Schema, []rows.Row) {
+	t.Helper()
+	d, err := NewReader(bytes.NewReader(b), ReadOptions{Name: "t.avro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []rows.Row
+	var row rows.Row
+	for d.Next(&row) {
+		out = append(out, row.Clone())
+	}
+	if err := d.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return d.Schema(), out
+}
+
+func TestRoundTripInferred(t *testing.T) {
+	s, data := sample()
+	for _, codec := range []string{"null", "deflate", "snappy", "zstandard"} {
+		b := write(t, s, data, WriteOptions{Codec: codec})
+		rs, got := readBack(t, b)
+		if len(got) != len(data) {
+			t.Fatalf("%s: %d rows", codec, len(got))
+		}
+		if rs.Fields[12].Name != "bad_name_" || rs.Fields[2].Kind != rows.KindDecimal || rs.Fields[2].Scale != 3 || !rs.Fields[1].Nullable {
+			t.Errorf("schema %+v", rs.Fields)
+		}
+		for i := range data {
+			for j, want := range data[i].Values {
+				g := got[i].Values[j]
+				switch s.Fields[j].Name {
+				case "meta": // any → JSON text
+					wantJSON, _ := rows.AppendJSON(nil, want)
+					want = rows.String(string(wantJSON))
+				}
+				if !g.Equal(want) {
+					t.Errorf("%s row %d %s: got %v (%s) want %v (%s)", codec, i, s.Fields[j].Name, g, g.Kind(), want, want.Kind())
+				}
+			}
+		}
+	}
+}
+
+func TestGivenSchemaConversions(t *testing.T) {
+	schema := `{"type":"record","name":"r","fields":[
+		{"name":"i","type":"int"},
+		{"name":"b","type":["null","boolean"]},
+		{"name":"d","type":{"type":"int","logicalType":"date"}},
+		{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
+		{"name":"lts","type":{"type":"long","logicalType":"local-timestamp-micros"}},
+		{"name":"t","type":{"type":"int","logicalType":"time-millis"}},
+		{"name":"dec","type":{"type":"fixed","name":"f8","size":8,"logicalType":"decimal","precision":10,"scale":2}},
+		{"name":"u","type":{"type":"string","logicalType":"uuid"}},
+		{"name":"e","type":{"type":"enum","name":"color","symbols":["RED","GREEN"]}},
+		{"name":"missing","type":"string","default":"dflt"},
+		{"name":"opt","type":["null","long"],"default":null},
+		{"name":"s","type":["null","string"]},
+		{"name":"rec","type":{"type":"record","name":"inner","fields":[{"name":"x","type":"long"}]}}
+	]}`
+	rs := &rows.Schema{Fields: []rows.Field{{Name: "i"}, {Name: "b"}, {Name: "d"}, {Name: "ts"}, {Name: "lts"}, {Name: "t"}, {Name: "dec"}, {Name: "u"}, {Name: "e"}, {Name: "s"}, {Name: "rec"}}}
+	row := rows.Row{Values: []rows.Value{rows.String("42"), rows.String("yes"), rows.String("2021-01-02"),
+		rows.String("2021-01-02T03:04:05.123+01:00"), rows.String("2021-01-02T03:04:05.123456"), rows.String("10:11:12.5"),
+		rows.String("-12.3"), rows.String("123e4567-e89b-12d3-a456-426614174000"), rows.String("GREEN"), rows.String("NA"),
+		rows.MapOf([]rows.Value{rows.String("x"), rows.String("7")})}}
+	b := write(t, rs, []rows.Row{row}, WriteOptions{Schema: schema})
+	_, got := readBack(t, b)
+	want := []string{"42", "true", "2021-01-02", "2021-01-02T02:04:05.123Z", "2021-01-02T03:04:05.123456", "10:11:12.5", "-12.30",
+		"123e4567-e89b-12d3-a456-426614174000", "GREEN", "dflt", "null", "NA", `{"x":7}`}
+	for i, w := range want {
+		if g := got[0].Values[i].String(); g != w {
+			t.Errorf("field %d: got %q want %q", i, g, w)
+		}
+	}
+	// inferAllFields turns null texts into null in nullable string columns.
+	b = write(t, rs, []rows.Row{row}, WriteOptions{Schema: schema, InferAllFields: true})
+	if _, got := readBack(t, b); !got[0].Values[11].IsNull() {
+		t.Errorf("inferAllFields: got %v", got[0].Values[11])
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	rs := &rows.Schema{Fields: []rows.Field{{Name: "id"}, {Name: "amount"}}}
+	decSchema := `{"type":"record","name":"r","fields":[{"name":"id","type":"long"},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":5,"scale":2}}]}`
+	cases := []struct {
+		name   string
+		schema string
+		opts   WriteOptions
+		rows   []rows.Row
+		want   string
+	}{
+		{"scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("1.23")}}, {Values: []rows.Value{rows.Int(2), dec("1.239")}}},
+			`row 2, column "amount", value "1.239": 1.239 has scale 3, more than the schema's decimal(5,2): it would be truncated`},
+		{"precision", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("1234.5")}}},
+			`row 1, column "amount", value "1234.5": 1234.5 has more digits than the schema's decimal(5,2) holds`},
+		{"big scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("0.00000000000000000000001")}}},
+			`it would be truncated`},
+		{"null", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Null, dec("1")}}},
+			`row 1, column "id": null value for the non-nullable type long`},
+		{"text", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.String("x1"), dec("1")}}},
+			`row 1, column "id", value "x1": "x1" is not an integer`},
+		{"nested", `{"type":"record","name":"r","fields":[{"name":"id","type":"long"},{"name":"amount","type":{"type":"array","items":"int"}}]}`, WriteOptions{},
+			[]rows.Row{{Values: []rows.Value{rows.Int(1), rows.List([]rows.Value{rows.Int(1), rows.Int(1 << 40)})}}},
+			`column "amount[1]"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := NewWriter(&bytes.Buffer{}, rs, WriteOptions{Schema: c.schema})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			for i := range c.rows {
+				if werr = w.Write(&c.rows[i]); werr != nil {
+					break
+				}
+			}
+			if werr == nil || !strings.Contains(werr.Error(), c.want) {
+				t.Fatalf("got %v, want %q", werr, c.want)
+			}
+		})
+	}
+	// Schema mismatches found before any row.
+	if _, err := NewWriter(&bytes.Buffer{}, rs, WriteOptions{Schema: `{"type":"record","name":"r","fields":[{"name":"other","type":"long"}]}`}); err == nil ||
+		!strings.Contains(err.Error(), `avro schema field "other" (long) has no column of that name`) {
+		t.Errorf("got %v", err)
+	}
+	if _, err := NewWriter(&bytes.Buffer{}, rs, WriteOptions{StrictSchema: true, Schema: `{"type":"record","name":"r","fields":[{"name":"id","type":"long"}]}`}); err == nil ||
+		!strings.Contains(err.Error(), "strictSchema: columns amount are not in the avro schema") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := NewWriter(&bytes.Buffer{}, rs, WriteOptions{Schema: `{"type":"record"`}); err == nil {
+		t.Error("bad schema accepted")
+	}
+}
+
+// TestReadByGoavro: a file sluice writes is read by linkedin/goavro with
+// every value exact.
+func TestReadByGoavro(t *testing.T) {
+	s, data := sample()
+	b := write(t, s, data, WriteOptions{Codec: "deflate"})
+	r, err := goavro.NewOCFReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	for r.Scan() {
+		x, err := r.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, x.(map[string]any))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	unwrap := func(v any) any { // goavro wraps union values as {"type": value}
+		if m, ok := v.(map[string]any); ok && len(m) == 1 {
+			for _, x := range m {
+				return x
+			}
+		}
+		return v
+	}
+	r0, r1 := recs[0], recs[1]
+	if r0["id"] != int64(1) || unwrap(r0["name"]) != "é\"x" || r0["ok"] != true || r0["ratio"] != 0.1 {
+		t.Errorf("scalars %v", r0)
+	}
+	if a := unwrap(r0["amount"]).(*big.Rat); a.Cmp(big.NewRat(125, 10)) != 0 {
+		t.Errorf("amount %v", a)
+	}
+	want, _ := new(big.Rat).SetString("-123456789012345678901234567.891")
+	if a := unwrap(r1["amount"]).(*big.Rat); a.Cmp(want) != 0 {
+		t.Errorf("big amount %v", a.FloatString(3))
+	}
+	if at := unwrap(r0["at"]).(time.Time); !at.Equal(time.UnixMicro(1609556645123456)) {
+		t.Errorf("timestamp %v", at)
+	}
+	if unwrap(r1["at"]) != nil || unwrap(r1["name"]) != nil {
+		t.Errorf("nulls %v %v", r1["at"], r1["name"])
+	}
+	if d := r0["day"].(time.Time); d.Format("2006-01-02") != "2021-01-02" {
+		t.Errorf("date %v", d)
+	}
+	if r0["id"] != int64(1) || r1["id"] != int64(-9223372036854775808) {
+		t.Errorf("ids %v %v", r0["id"], r1["id"])
+	}
+}
+
+// TestReadGoavroFile: a file goavro writes (snappy, its own union
+// encoding) is read by sluice exactly.
+func TestReadGoavroFile(t *testing.T) {
+	schema := `{"type":"record","name":"r","fields":[
+		{"name":"id","type":"long"},
+		{"name":"amount","type":["null",{"type":"bytes","logicalType":"decimal","precision":20,"scale":4}]},
+		{"name":"at","type":{"type":"long","logicalType":"timestamp-micros"}},
+		{"name":"tags","type":{"type":"array","items":"string"}},
+		{"name":"m","type":{"type":"map","values":"double"}}]}`
+	var buf bytes.Buffer
+	w, err := goavro.NewOCFWriter(goavro.OCFConfig{W: &buf, Schema: schema, CompressionName: goavro.CompressionSnappyLabel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amt, _ := new(big.Rat).SetString("-1234.5678")
+	err = w.Append([]map[string]any{
+		{"id": int64(7), "amount": goavro.Union("bytes.decimal", amt), "at": time.UnixMicro(1609556645123456).UTC(), "tags": []any{"a", "b"}, "m": map[string]any{"x": 1.5}},
+		{"id": int64(8), "amount": nil, "at": time.UnixMicro(0).UTC(), "tags": []any{}, "m": map[string]any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, got := readBack(t, buf.Bytes())
+	if s.String() != "id int, amount decimal, at timestamptz, tags list, m map" || !s.Fields[1].Nullable {
+		t.Errorf("schema %s", s)
+	}
+	wants := [][]string{{"7", "-1234.5678", "2021-01-02T03:04:05.123456Z", `["a","b"]`, `{"x":1.5}`}, {"8", "null", "1970-01-01T00:00:00Z", "[]", "{}"}}
+	for i, w := range wants {
+		for j, x := range w {
+			if g := got[i].Values[j].String(); g != x {
+				t.Errorf("row %d field %d: got %q want %q", i, j, g, x)
+			}
+		}
+	}
+}
+
+// TestReadByHamba: hamba's own container decoder accepts the file too.
+func TestReadByHamba(t *testing.T) {
+	s, data := sample()
+	b := write(t, s, data, WriteOptions{Codec: "zstandard"})
+	d, err := ocf.NewDecoder(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for d.HasNext() {
+		var m map[string]any
+		if err := d.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if d.Error() != nil || n != 2 {
+		t.Fatal(d.Error(), n)
+	}
+}
+
+func TestCorruptInput(t *testing.T) {
+	s, data := sample()
+	b := write(t, s, data, WriteOptions{})
+	for _, cut := range []int{10, len(b) / 2, len(b) - 5} {
+		d, err := NewReader(bytes.NewReader(b[:cut]), ReadOptions{Name: "cut.avro"})
+		if err != nil {
+			continue
+		}
+		var row rows.Row
+		for d.Next(&row) {
+		}
+		if d.Err() == nil || !strings.Contains(d.Err().Error(), "cut.avro") {
+			t.Errorf("cut at %d: %v", cut, d.Err())
+		}
+	}
+	if _, err := NewReader(strings.NewReader("not avro at all"), ReadOptions{Name: "x"}); err == nil {
+		t.Error("garbage accepted")
+	}
+}
