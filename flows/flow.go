@@ -5,6 +5,7 @@ package flows
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -72,6 +73,18 @@ type Trigger struct {
 	Type string
 	Pos  plugin.Pos
 	Raw  map[string]any
+}
+
+// Dir is the folder of the flow file ("" when it was not read from a file).
+func (f *Flow) Dir() string {
+	if f.File == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(f.File)
+	if err != nil {
+		return filepath.Dir(f.File)
+	}
+	return filepath.Dir(abs)
 }
 
 // Walk calls fn for every task of the flow, depth first, flowable children

@@ -131,6 +131,7 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 		Eval:     func(s string) (any, error) { return x.eval(s, vars) },
 		Vars:     vars,
 		Progress: x.eng.Progress,
+		BaseDir:  x.flow.Dir(),
 	})
 	defer rc.Cleanup()
 	defer func() {

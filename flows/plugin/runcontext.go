@@ -48,6 +48,10 @@ type RunConfig struct {
 	Progress *progress.Hub
 	// TempDir is a private folder removed when the task run ends.
 	TempDir string
+	// BaseDir is the folder of the flow file: relative local paths given
+	// to OpenFile resolve against it, so a flow runs the same from any
+	// working directory.
+	BaseDir string
 }
 
 // RunContext is what a running task may touch, and nothing else.
@@ -209,7 +213,15 @@ func (rc *RunContext) OpenFile(ctx context.Context, location string) (io.ReadClo
 	if strings.Contains(location, "://") {
 		return nil, fmt.Errorf("%q: only sluice:/// (or kestra:///) storage URIs and local paths can be read", location)
 	}
-	return os.Open(location)
+	return os.Open(rc.LocalPath(location))
+}
+
+// LocalPath resolves a relative local path against the flow's folder.
+func (rc *RunContext) LocalPath(p string) string {
+	if filepath.IsAbs(p) || rc.cfg.BaseDir == "" {
+		return p
+	}
+	return filepath.Join(rc.cfg.BaseDir, p)
 }
 
 // OpenRows opens a row file by storage URI.
