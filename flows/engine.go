@@ -27,11 +27,13 @@ type Engine struct {
 	Logger *slog.Logger
 	// LogLevel is the lowest level stored and shown.
 	LogLevel slog.Level
-	// Globals is {{ globals.* }}, Vars adds to the flow's variables
-	// ({{ vars.* }}), Envs is {{ envs.* }} (SLUICE_ENV_NAME → name).
-	Globals map[string]any
-	Vars    map[string]any
-	Envs    map[string]string
+	// Globals is {{ globals.* }}; Envs is {{ envs.* }} (SLUICE_ENV_NAME →
+	// name). {{ vars.* }} is DefaultVars, overridden by the flow's
+	// variables, overridden by Vars (--var).
+	Globals     map[string]any
+	DefaultVars map[string]any
+	Vars        map[string]any
+	Envs        map[string]string
 	// Progress shows counters; nil logs them.
 	Progress *progress.Hub
 	// OnTaskRun is called on every task run state change (for live
@@ -347,6 +349,9 @@ func (x *execution) outputsView() map[string]any {
 func (x *execution) vars(t *plugin.TaskDef, tr *state.TaskRun, sc scope, attempt int) map[string]any {
 	f := x.flow
 	variables := map[string]any{}
+	for k, v := range x.eng.DefaultVars {
+		variables[k] = v
+	}
 	for k, v := range f.Variables {
 		variables[k] = v
 	}

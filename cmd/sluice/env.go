@@ -16,7 +16,7 @@ import (
 )
 
 type globalFlags struct {
-	storage, state, logFormat, logLevel string
+	storage, state, logFormat, logLevel, config string
 }
 
 func (g *globalFlags) home() string {

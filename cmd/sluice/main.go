@@ -58,6 +58,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage folder (default ~/.sluice/storage, or $SLUICE_STORAGE)")
 	root.PersistentFlags().StringVar(&g.state, "state", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
+	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file with globals and vars (default ~/.sluice/config.yml when present)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "output for people (text) or machines (json)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })

@@ -168,3 +168,22 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+func TestConfigGlobalsVarsAndEnvs(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SLUICE_HOME", filepath.Join(dir, "home"))
+	t.Setenv("SLUICE_ENV_STAGE", "prod")
+	cfg := write(t, dir, "config.yml", "globals:\n  region: eu\nvars:\n  a: from-config\n  b: from-config\n")
+	p := write(t, dir, "f.yml", "id: f\nnamespace: n\nvariables:\n  b: from-flow\ntasks:\n  - id: r\n    type: core.Return\n    format: \"{{ globals.region }} {{ vars.a }} {{ vars.b }} {{ vars.c }} {{ envs.stage }}\"\n")
+	out, errOut, code := sluice(t, "--config", cfg, "--log-format", "json", "run", p, "--var", "c=from-cli")
+	var ex jsonExecution
+	if code != 0 || json.Unmarshal([]byte(out), &ex) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := ex.TaskRuns[0].Outputs["value"]; got != "eu from-config from-flow from-cli prod" {
+		t.Errorf("got %q", got)
+	}
+	if _, _, code := sluice(t, "--config", filepath.Join(dir, "missing.yml"), "run", p); code != exitInvalid {
+		t.Errorf("missing explicit config: exit %d", code)
+	}
+}

@@ -133,10 +133,14 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	} else {
 		hub = progress.NewHub(nil, logger, 10*time.Second)
 	}
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
 	lvl, _ := g.level()
 	eng := &flows.Engine{
 		Repo: repo, Store: store, Logger: logger, LogLevel: lvl,
-		Vars: vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
+		Globals: cfg.Globals, DefaultVars: cfg.Vars, Vars: vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
