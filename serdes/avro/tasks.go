@@ -1,0 +1,139 @@
+package avro
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/serdes/internal/taskio"
+	"github.com/sluicehq/sluice/serdes/internal/textval"
+)
+
+// Writer is the serdes.avro.Writer task.
+type Writer struct {
+	From           string   `yaml:"from" required:"true" doc:"The row file to write, usually {{ outputs.TASK.uri }}."`
+	Schema         string   `yaml:"schema" doc:"Avro schema (JSON, a record). When empty it is inferred from the row file's columns: nullable unions, decimal(precision, scale), date, time-micros, timestamp-micros, local-timestamp-micros."`
+	StrictSchema   bool     `yaml:"strictSchema" doc:"Fail when the rows have a column (or a nested key) that the schema does not declare."`
+	InferAllFields bool     `yaml:"inferAllFields" doc:"Apply nullValues, trueValues and falseValues to every field (also nullable string fields), not only to fields whose schema is null or boolean without a string alternative."`
+	TrueValues     []string `yaml:"trueValues" doc:"Texts read as true (default t, true, enabled, 1, on, yes)."`
+	FalseValues    []string `yaml:"falseValues" doc:"Texts read as false (default f, false, disabled, 0, off, no, empty)."`
+	NullValues     []string `yaml:"nullValues" doc:"Texts read as null (default empty, #N/A, #N/A N/A, #NA, -1.#IND, -1.#QNAN, -NaN, 1.#IND, 1.#QNAN, NA, n/a, nan, null)."`
+	DateFormat     string   `yaml:"dateFormat" default:"yyyy-MM-dd[XXX]" doc:"Java pattern to read text into date fields (ISO dates are always accepted)."`
+	TimeFormat     string   `yaml:"timeFormat" default:"HH:mm[:ss][.SSSSSS][XXX]" doc:"Java pattern to read text into time fields."`
+	DatetimeFormat string   `yaml:"datetimeFormat" default:"yyyy-MM-dd'T'HH:mm[:ss][.SSSSSS][XXX]" doc:"Java pattern to read text into timestamp fields (ISO date-times are always accepted)."`
+	TimeZoneID     string   `yaml:"timeZoneId" default:"UTC" doc:"Zone in which zone-less text and timestamps become instants, and instants become local timestamps."`
+	Codec          string   `yaml:"codec" default:"null" enum:"null,deflate,snappy,zstandard" doc:"Block compression."`
+}
+
+// Reader is the serdes.avro.Reader task.
+type Reader struct {
+	From string `yaml:"from" required:"true" doc:"The Avro container file: an internal-storage URI or a local path."`
+}
+
+func init() {
+	plugin.Register(plugin.Info{
+		ID:      "serdes.avro.Writer",
+		Aliases: []string{"io.kestra.plugin.serdes.avro.AvroWriter"},
+		Title:   "Write a row file as an Avro Object Container File.",
+		Doc: `Values are converted to the schema's types as Kestra's AvroWriter does (text into
+numbers, booleans, dates and timestamps with the given patterns). Decimals are
+exact: a value with more fractional digits than the schema's scale, or more
+digits than its precision, fails the task naming the row and field instead of
+being rounded. A failed task publishes nothing.`,
+		New: func() any {
+			return &Writer{DateFormat: DefaultDateFormat, TimeFormat: DefaultTimeFormat, DatetimeFormat: DefaultDateTimeFormat, TimeZoneID: "UTC", Codec: "null"}
+		},
+		Outputs: []plugin.Output{{Name: "uri", Doc: "The Avro file in internal storage."}, {Name: "count", Doc: "Number of rows written."}},
+		Examples: []plugin.Example{{Title: "Write with an explicit schema", YAML: `id: toavro
+type: io.kestra.plugin.serdes.avro.AvroWriter
+from: "{{ outputs.read.uri }}"
+schema: |
+  {"type": "record", "name": "Order", "fields": [
+    {"name": "id", "type": "long"},
+    {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}},
+    {"name": "created", "type": ["null", {"type": "long", "logicalType": "timestamp-micros"}]}
+  ]}`}},
+	})
+	plugin.Register(plugin.Info{
+		ID:       "serdes.avro.Reader",
+		Aliases:  []string{"io.kestra.plugin.serdes.avro.AvroReader"},
+		Title:    "Read an Avro Object Container File into a row file.",
+		Doc:      "The top-level record's fields become columns; logical types map exactly (decimal → decimal, date, time, timestamp → timestamptz, local-timestamp → timestamp, uuid → string). Codecs null, deflate, snappy and zstandard are read.",
+		New:      func() any { return &Reader{} },
+		Outputs:  []plugin.Output{{Name: "uri", Doc: "The row file in internal storage."}, {Name: "count", Doc: "Number of records read."}},
+		Examples: []plugin.Example{{Title: "Read an Avro file", YAML: "id: fromavro\ntype: io.kestra.plugin.serdes.avro.AvroReader\nfrom: \"{{ outputs.download.uri }}\""}},
+	})
+}
+
+// Run writes the row file as Avro.
+func (t *Writer) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	loc, err := textval.LoadZone(t.TimeZoneID)
+	if err != nil {
+		return nil, fmt.Errorf("timeZoneId: %w", err)
+	}
+	src, err := rc.OpenRows(ctx, t.From)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	up, uri, err := rc.CreateFile(ctx, "data.avro")
+	if err != nil {
+		return nil, err
+	}
+	defer up.Close() // discards unless committed
+	enc, err := NewWriter(up, src.Schema(), WriteOptions{
+		Schema: t.Schema, StrictSchema: t.StrictSchema, InferAllFields: t.InferAllFields,
+		TrueValues: t.TrueValues, FalseValues: t.FalseValues, NullValues: t.NullValues,
+		DateFormat: t.DateFormat, TimeFormat: t.TimeFormat, DateTimeFormat: t.DatetimeFormat,
+		TimeZone: loc, Codec: t.Codec,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Schema == "" {
+		rc.Logger().Debug("inferred avro schema", "schema", enc.SchemaJSON())
+	}
+	c := rc.Progress("rows")
+	defer c.Done()
+	n, err := taskio.Pump(ctx, enc, src, c, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.From, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	if err := up.Commit(); err != nil {
+		return nil, err
+	}
+	return plugin.Outputs{"uri": uri.String(), "count": n}, nil
+}
+
+// Run reads the Avro file into a row file.
+func (t *Reader) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	f, err := taskio.Open(ctx, rc, t.From)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := &taskio.CountingReader{R: f}
+	d, err := NewReader(cr, ReadOptions{Name: t.From})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	w, err := rc.CreateRows(ctx, "data", d.Schema())
+	if err != nil {
+		return nil, err
+	}
+	defer w.Abort()
+	c := rc.Progress("rows")
+	defer c.Done()
+	n, err := taskio.Pump(ctx, w, d, c, func() int64 { return cr.N })
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return plugin.Outputs{"uri": w.URI().String(), "count": n}, nil
+}
