@@ -22,7 +22,8 @@ import (
 //
 // Each column must hold one type (nil allowed); int64 and float64 mixed in a
 // column are sent as float64. ExecBatch does not open a transaction: run it
-// inside one (sql.Conn.BeginTx, then sql.Conn.Raw) for all-or-nothing loads.
+// inside one (sql.Conn.BeginTx, then sql.Conn.Raw) for all-or-nothing loads:
+// which rows of a failed chunk were applied depends on the driver.
 func (c *Conn) ExecBatch(ctx context.Context, query string, rows [][]driver.Value) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
@@ -338,12 +339,21 @@ func (c *Conn) execArray(ctx context.Context, h handle, mem *cbuf, b *batchPlan,
 	return n, true, err
 }
 
-// batchRowsError names the first failed row of a chunk, from the status array.
+// batchRowsError names the first failed row of a chunk when the driver's
+// status array singles it out (drivers that fail the whole chunk mark every
+// row, and MariaDB Connector/ODBC leaves SQL_PARAM_DIAG_UNAVAILABLE).
 func batchRowsError(err error, status unsafe.Pointer, rows, offset int) error {
+	first, failed := -1, 0
 	for i := range rows {
 		if *(*uint16)(unsafe.Add(status, 2*i)) == sqlParamError {
-			return fmt.Errorf("odbc: ExecBatch rows %d-%d, first failed row %d: %w", offset, offset+rows-1, offset+i, err)
+			if first < 0 {
+				first = i
+			}
+			failed++
 		}
+	}
+	if failed > 0 && failed < rows {
+		return fmt.Errorf("odbc: ExecBatch rows %d-%d, first failed row %d: %w", offset, offset+rows-1, offset+first, err)
 	}
 	return fmt.Errorf("odbc: ExecBatch rows %d-%d: %w", offset, offset+rows-1, err)
 }

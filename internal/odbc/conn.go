@@ -146,7 +146,9 @@ var isolationLevels = map[sql.IsolationLevel]uint32{
 
 // BeginTx turns autocommit off (SQL_ATTR_AUTOCOMMIT); the transaction ends
 // with SQLEndTran. Isolation levels map to SQL_ATTR_TXN_ISOLATION and
-// ReadOnly to SQL_ATTR_ACCESS_MODE; both are restored afterwards.
+// ReadOnly to SQL_ATTR_ACCESS_MODE; both are restored afterwards. ODBC
+// defines ACCESS_MODE as a hint: psqlodbc, for one, accepts
+// it without enforcing it, so ReadOnly does not protect against writes.
 func (c *Conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if c.inTx {
 		return nil, errors.New("odbc: a transaction is already open on this connection")
@@ -226,6 +228,10 @@ func (c *Conn) Prepare(query string) (driver.Stmt, error) {
 
 // PrepareContext allocates a statement handle and SQLPrepareW's the query.
 func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.prepareStmt(ctx, query)
+}
+
+func (c *Conn) prepareStmt(ctx context.Context, query string) (*Stmt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -70,8 +70,9 @@ type Rows struct {
 	h      handle
 	ctx    context.Context
 	own    bool // h is freed on Close (unprepared query)
-	stmt   *Stmt
-	cancel *canceler
+	stmt      *Stmt // the prepared statement whose handle this is
+	closeStmt *Stmt // closed with the Rows (a second handle, or one closed while in use)
+	cancel    *canceler
 
 	cols    []column
 	rowset  int
@@ -347,6 +348,12 @@ func (r *Rows) Close() error {
 	if r.stmt != nil && r.stmt.rows == r {
 		r.stmt.rows = nil
 	}
+	if r.closeStmt != nil {
+		r.closeStmt.closed = true
+		if ferr := r.closeStmt.free(); err == nil {
+			err = ferr
+		}
+	}
 	return err
 }
 
@@ -618,12 +625,14 @@ func (r *Rows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool)
 	return 0, 0, false
 }
 
-// ColumnTypeLength reports the declared length of character and binary columns.
+// ColumnTypeLength reports the declared length of character and binary
+// columns (in characters for text), math.MaxInt64 when the driver reports none.
 func (r *Rows) ColumnTypeLength(i int) (length int64, ok bool) {
 	c := r.cols[i]
 	switch c.kind {
 	case kString, kBytes:
-		if c.size > math.MaxInt64 {
+		// database/sql's convention for unbounded types.
+		if c.size == 0 || c.size > math.MaxInt64 {
 			return math.MaxInt64, true
 		}
 		return int64(c.size), true

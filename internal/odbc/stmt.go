@@ -27,19 +27,27 @@ var (
 // NumInput is SQLNumParams, or -1 when the driver cannot count.
 func (s *Stmt) NumInput() int { return s.numInput }
 
-// Close frees the statement handle and its parameter memory.
+// Close frees the statement handle and its parameter memory, or leaves
+// that to the open Rows on the handle.
 func (s *Stmt) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
 	if s.rows != nil {
-		s.rows.Close()
+		s.rows.closeStmt = s
+		s.rows = nil
+		return nil
 	}
+	return s.free()
+}
+
+func (s *Stmt) free() error {
 	var err error
-	if !s.c.closed {
+	if !s.c.closed && s.h != 0 {
 		err = s.c.l.check("SQLFreeHandle(STMT)", sqlHandleStmt, s.h, s.c.l.SQLFreeHandle(sqlHandleStmt, s.h))
 	}
+	s.h = 0
 	s.params.free(s.c.l)
 	return err
 }
@@ -80,9 +88,13 @@ func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		return nil, err
 	}
 	if s.rows != nil {
-		// database/sql may run a statement again while an earlier result set
-		// is still open; the handle serves one at a time.
-		s.rows.Close()
+		// The handle still serves an open result set: use a second one.
+		tmp, err := s.c.prepareStmt(ctx, s.query)
+		if err != nil {
+			return nil, err
+		}
+		defer tmp.Close()
+		return tmp.ExecContext(ctx, args)
 	}
 	l := s.c.l
 	if err := bindParams(s.c, s.h, &s.params, s.paramTypes(), args); err != nil {
@@ -111,7 +123,21 @@ func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		return nil, err
 	}
 	if s.rows != nil {
-		s.rows.Close()
+		// The handle still serves an open result set (database/sql allows a
+		// statement to be queried again before): prepare a second handle
+		// that the new Rows own.
+		tmp, err := s.c.prepareStmt(ctx, s.query)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := tmp.QueryContext(ctx, args)
+		if err != nil {
+			tmp.Close()
+			return nil, err
+		}
+		r := rows.(*Rows)
+		r.closeStmt = tmp
+		return r, nil
 	}
 	l := s.c.l
 	if err := bindParams(s.c, s.h, &s.params, s.paramTypes(), args); err != nil {
