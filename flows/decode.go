@@ -625,6 +625,14 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, task, prop string) {
 		}
 		v.SetFloat(f)
 	case reflect.Slice:
+		if n.Kind == yaml.ScalarNode && isTemplate(n.Value) && t.Elem().Kind() == reflect.String {
+			// A list given as one template ("{{ outputs.split.uris }}")
+			// is evaluated at run time.
+			s := reflect.MakeSlice(t, 1, 1)
+			s.Index(0).SetString(listTemplateMarker + n.Value)
+			v.Set(s)
+			return
+		}
 		if n.Kind != yaml.SequenceNode {
 			d.errorf(n, task, prop, "expected a list, got %s", describe(n))
 			return
@@ -750,6 +758,10 @@ func describe(n *yaml.Node) string {
 	}
 	return nodeKind(n)
 }
+
+// listTemplateMarker prefixes the single element standing for a list
+// property written as one template; rendering replaces the list.
+const listTemplateMarker = "\x00list-template:"
 
 func isTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
 

@@ -284,6 +284,9 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 		if v.Type() == taskListType {
 			return nil
 		}
+		if v.Len() == 1 && v.Index(0).Kind() == reflect.String && strings.HasPrefix(v.Index(0).String(), listTemplateMarker) {
+			return x.renderList(v, strings.TrimPrefix(v.Index(0).String(), listTemplateMarker), vars)
+		}
 		for i := 0; i < v.Len(); i++ {
 			if err := x.renderValue(v.Index(i), vars); err != nil {
 				return fmt.Errorf("[%d]: %w", i, err)
@@ -333,6 +336,21 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 			}
 		}
 	}
+	return nil
+}
+
+// renderList evaluates a template standing for a whole list of strings: a
+// list value, or a string holding a JSON array.
+func (x *execution) renderList(v reflect.Value, src string, vars map[string]any) error {
+	items, err := x.eachValues(src, vars)
+	if err != nil {
+		return err
+	}
+	out := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for i, it := range items {
+		out.Index(i).SetString(valueString(it))
+	}
+	v.Set(out)
 	return nil
 }
 

@@ -83,7 +83,7 @@ func (v *refChecker) walkValue(rv reflect.Value, prop string, pos plugin.Pos) {
 	switch rv.Kind() {
 	case reflect.String:
 		if s := rv.String(); isTemplate(s) {
-			v.checkTemplate(s, prop, pos)
+			v.checkTemplate(strings.TrimPrefix(s, listTemplateMarker), prop, pos)
 		}
 	case reflect.Slice, reflect.Array:
 		if rv.Type() == taskListType {
