@@ -23,6 +23,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,8 +78,20 @@ func runRowfile(args []string) error {
 	n := fs.Int64("rows", 1_000_000, "rows to encode and decode")
 	codecs := fs.String("codecs", "", "comma-separated codec names (default all: "+codecNames()+")")
 	dir := fs.String("dir", os.TempDir(), "directory for the temp files")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	want := map[string]bool{}
 	for _, c := range strings.Split(*codecs, ",") {
@@ -86,12 +99,18 @@ func runRowfile(args []string) error {
 			want[c] = true
 		}
 	}
+	for _, c := range rowCodecs {
+		delete(want, c.name)
+	}
+	for c := range want {
+		return fmt.Errorf("unknown codec %q (have %s)", c, codecNames())
+	}
+	selected := func(name string) bool { return *codecs == "" || strings.Contains(","+*codecs+",", ","+name+",") }
 	failed := 0
 	for _, c := range rowCodecs {
-		if len(want) > 0 && !want[c.name] {
+		if !selected(c.name) {
 			continue
 		}
-		delete(want, c.name)
 		res, err := benchCodec(c, *n, *dir)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "rowfile: %s: %v\n", c.name, err)
@@ -101,9 +120,6 @@ func runRowfile(args []string) error {
 			}
 		}
 		emit(res)
-	}
-	for c := range want {
-		return fmt.Errorf("unknown codec %q (have %s)", c, codecNames())
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d codec(s) failed", failed)

@@ -103,6 +103,14 @@ func (w *Writer) Write(row *rows.Row) error {
 			p := v.AsBytes()
 			b = appendTagUvarint(b, byte(v.Kind()), uint64(len(p)))
 			b = append(b, p...)
+		case rows.KindBool:
+			if v.AsBool() {
+				b = append(b, tagTrue)
+			} else {
+				b = append(b, tagFalse)
+			}
+		case rows.KindFloat:
+			b = binary.LittleEndian.AppendUint64(append(b, tagFloat), uint64(v.Raw()))
 		default:
 			var err error
 			if b, err = appendValue(b, v, 0); err != nil {
