@@ -1,0 +1,376 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicehq/sluice/connectors/kafka/kclient"
+	"github.com/sluicehq/sluice/connectors/kafka/serde"
+	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/rows"
+)
+
+// Consume reads records from Kafka into a row file.
+type Consume struct {
+	Properties        map[string]any  `yaml:"properties" required:"true" doc:"Kafka client properties with Java names: bootstrap.servers (required), auto.offset.reset (default earliest), isolation.level, fetch.*, session.timeout.ms, partition.assignment.strategy, security.protocol, sasl.*, ssl.*. Unknown names are logged as warnings."`
+	SerdeProperties   map[string]any  `yaml:"serdeProperties" doc:"Confluent deserializer settings: schema.registry.url, basic.auth.user.info, schema.registry.ssl.*."`
+	Topic             any             `yaml:"topic" doc:"Topic name or list of names to read."`
+	TopicPattern      string          `yaml:"topicPattern" doc:"Regular expression of the topics to read (instead of topic)."`
+	Partitions        []int           `yaml:"partitions" doc:"Partitions to read when there is no groupId (default: all)."`
+	GroupID           string          `yaml:"groupId" doc:"Consumer group: offsets are committed after the row file is stored, and the next run continues from them."`
+	KeyDeserializer   string          `yaml:"keyDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Deserializer of keys."`
+	ValueDeserializer string          `yaml:"valueDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Deserializer of values."`
+	Since             string          `yaml:"since" doc:"Where to start when the group has no committed offset (or always without a group): earliest, latest, an ISO-8601 timestamp, or (without a group) an offset number."`
+	MaxRecords        int             `yaml:"maxRecords" doc:"Stop after this many records (0: no limit)."`
+	MaxDuration       plugin.Duration `yaml:"maxDuration" doc:"Stop after this long (0: no limit)."`
+	PollDuration      plugin.Duration `yaml:"pollDuration" default:"PT2S" doc:"Stop when a poll waits this long without a record."`
+}
+
+func init() {
+	plugin.Register(plugin.Info{
+		ID:      "kafka.Consume",
+		Aliases: []string{"io.kestra.plugin.kafka.Consume"},
+		Title:   "Read records from Kafka topics into a row file.",
+		Doc: `Polls one or more topics and writes each record (key, value, topic, partition, offset,
+timestamp, headers) to a row file, until a poll of pollDuration brings nothing, maxRecords records
+were read, or maxDuration passed.
+
+With a groupId, offsets are committed only after the row file is stored: a run that is killed
+before that stores nothing and commits nothing, so the next run reads the same records again;
+no record is lost and none is stored twice by a killed run. (A run killed after the file is
+stored but before the commit is the one case where the next run stores records again:
+at-least-once.)`,
+		New: func() any { return &Consume{} },
+		Outputs: []plugin.Output{
+			{Name: "uri", Doc: "Row file of the records: key, value, topic, partition, offset, timestamp, headers."},
+			{Name: "messagesCount", Doc: "Records read and stored."},
+		},
+		Examples: []plugin.Example{{
+			Title: "Read new Avro records of a topic for a consumer group",
+			YAML: `id: consume
+type: io.kestra.plugin.kafka.Consume
+topic: orders
+groupId: sluice-orders
+properties:
+  bootstrap.servers: localhost:9092
+serdeProperties:
+  schema.registry.url: http://localhost:8081
+valueDeserializer: AVRO
+maxRecords: 100000`,
+		}},
+	})
+}
+
+// Validate checks property combinations.
+func (c *Consume) Validate() error {
+	hasTopic := c.Topic != nil && c.Topic != ""
+	if hasTopic == (c.TopicPattern != "") {
+		return errors.New("set exactly one of topic and topicPattern")
+	}
+	if len(c.Partitions) > 0 && c.GroupID != "" {
+		return errors.New("partitions are assigned by the group when groupId is set: remove partitions or groupId")
+	}
+	if len(c.Partitions) > 0 && c.TopicPattern != "" {
+		return errors.New("partitions need topic, not topicPattern")
+	}
+	if c.MaxRecords < 0 {
+		return errors.New("maxRecords must not be negative")
+	}
+	return nil
+}
+
+func (c *Consume) topics() ([]string, error) {
+	switch t := c.Topic.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []string{t}, nil
+	case []any:
+		var out []string
+		for _, x := range t {
+			s, ok := x.(string)
+			if !ok || s == "" {
+				return nil, fmt.Errorf("topic: %v is not a topic name", x)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case []string:
+		return t, nil
+	}
+	return nil, fmt.Errorf("topic: a %T is neither a name nor a list of names", c.Topic)
+}
+
+// ConsumeSchema is the schema of Consume's row file.
+var ConsumeSchema = &rows.Schema{Fields: []rows.Field{
+	{Name: "key", Kind: rows.KindAny, Nullable: true},
+	{Name: "value", Kind: rows.KindAny, Nullable: true},
+	{Name: "topic", Kind: rows.KindString},
+	{Name: "partition", Kind: rows.KindInt},
+	{Name: "offset", Kind: rows.KindInt},
+	{Name: "timestamp", Kind: rows.KindTimestampTZ},
+	{Name: "headers", Kind: rows.KindMap, Elem: rows.KindAny},
+}}
+
+// afterWrite is a test hook called after each stored record.
+var afterWrite func(n int64)
+
+// Run consumes and stores records, then commits the group's offsets.
+func (c *Consume) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	uri, n, err := c.run(ctx, rc)
+	if err != nil {
+		return nil, rc.MaskError(err)
+	}
+	return plugin.Outputs{"uri": uri, "messagesCount": n}, nil
+}
+
+func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64, error) {
+	if err := c.Validate(); err != nil {
+		return "", 0, err
+	}
+	settings, err := clientSettings(rc, c.Properties, kclient.Consumer)
+	if err != nil {
+		return "", 0, err
+	}
+	sp, err := serdeSettings(rc, c.SerdeProperties)
+	if err != nil {
+		return "", 0, err
+	}
+	keyType, err := serde.ParseType(orDefault(c.KeyDeserializer, "STRING"))
+	if err != nil {
+		return "", 0, fmt.Errorf("keyDeserializer: %w", err)
+	}
+	valType, err := serde.ParseType(orDefault(c.ValueDeserializer, "STRING"))
+	if err != nil {
+		return "", 0, fmt.Errorf("valueDeserializer: %w", err)
+	}
+	keyDe, err := serde.NewDeserializer(keyType, sp.Client)
+	if err != nil {
+		return "", 0, err
+	}
+	valDe, err := serde.NewDeserializer(valType, sp.Client)
+	if err != nil {
+		return "", 0, err
+	}
+	topics, err := c.topics()
+	if err != nil {
+		return "", 0, err
+	}
+	start, explicitOffset, err := c.startOffset(settings.AutoOffsetReset)
+	if err != nil {
+		return "", 0, err
+	}
+	errLog := &lastErrorLogger{rc: rc}
+	opts := append([]kgo.Opt{kgo.WithLogger(errLog)}, settings.Opts...)
+	opts = append(opts, kgo.ConsumeResetOffset(start))
+	switch {
+	case c.TopicPattern != "":
+		if _, err := regexp.Compile(c.TopicPattern); err != nil {
+			return "", 0, fmt.Errorf("topicPattern: %w", err)
+		}
+		opts = append(opts, kgo.ConsumeTopics(c.TopicPattern), kgo.ConsumeRegex())
+	case len(c.Partitions) > 0:
+		m := map[string]map[int32]kgo.Offset{}
+		for _, t := range topics {
+			m[t] = map[int32]kgo.Offset{}
+			for _, p := range c.Partitions {
+				m[t][int32(p)] = start
+			}
+		}
+		opts = append(opts, kgo.ConsumePartitions(m))
+	default:
+		if explicitOffset && c.GroupID == "" {
+			return "", 0, errors.New("since: an offset number needs explicit partitions")
+		}
+		opts = append(opts, kgo.ConsumeTopics(topics...))
+	}
+	if c.GroupID != "" {
+		opts = append(opts, kgo.ConsumerGroup(c.GroupID), kgo.DisableAutoCommit())
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return "", 0, fmt.Errorf("kafka client: %w", err)
+	}
+	defer cl.Close()
+	if err := ping(ctx, cl, max(c.PollDuration.D(), 10*time.Second), errLog); err != nil {
+		return "", 0, err
+	}
+
+	w, err := rc.CreateRows(ctx, "messages", ConsumeSchema)
+	if err != nil {
+		return "", 0, err
+	}
+	defer w.Abort()
+	counter := rc.Progress("records")
+	defer counter.Done()
+
+	poll := c.PollDuration.D()
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	var deadline time.Time
+	if c.MaxDuration > 0 {
+		deadline = time.Now().Add(c.MaxDuration.D())
+	}
+	offsets := map[string]map[int32]kgo.EpochOffset{}
+	var n int64
+	row := rows.Row{Values: make([]rows.Value, len(ConsumeSchema.Fields))}
+	for {
+		limit := -1
+		if c.MaxRecords > 0 {
+			limit = c.MaxRecords - int(n)
+		}
+		wait := poll
+		if !deadline.IsZero() {
+			wait = min(wait, time.Until(deadline))
+		}
+		if wait <= 0 {
+			break
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		fs := cl.PollRecords(pctx, limit)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return "", 0, fmt.Errorf("stopped after %d records (nothing stored, no offset committed): %w", n, err)
+		}
+		for _, fe := range fs.Errors() {
+			if errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, context.Canceled) {
+				continue
+			}
+			return "", 0, fmt.Errorf("fetching %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
+		}
+		if fs.NumRecords() == 0 {
+			break
+		}
+		var werr error
+		fs.EachRecord(func(r *kgo.Record) {
+			if werr != nil {
+				return
+			}
+			if werr = c.fill(ctx, &row, r, keyDe, valDe); werr != nil {
+				return
+			}
+			if werr = w.Write(&row); werr != nil {
+				return
+			}
+			n++
+			counter.Add(1, int64(len(r.Value)))
+			if offsets[r.Topic] == nil {
+				offsets[r.Topic] = map[int32]kgo.EpochOffset{}
+			}
+			offsets[r.Topic][r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
+			if afterWrite != nil {
+				afterWrite(n)
+			}
+		})
+		if werr != nil {
+			return "", 0, werr
+		}
+		if err := ctx.Err(); err != nil {
+			return "", 0, fmt.Errorf("stopped after %d records (nothing stored, no offset committed): %w", n, err)
+		}
+		if c.MaxRecords > 0 && n >= int64(c.MaxRecords) {
+			break
+		}
+	}
+	// Store first, then commit: a crash in between re-reads records, it
+	// never loses them.
+	if err := w.Close(); err != nil {
+		return "", 0, fmt.Errorf("storing the records: %w", err)
+	}
+	uri := w.URI().String()
+	if c.GroupID != "" && len(offsets) > 0 {
+		if err := commit(ctx, cl, offsets); err != nil {
+			return "", 0, fmt.Errorf("%d records were stored at %s but the group's offsets were not committed (the next run will read them again): %w", n, uri, err)
+		}
+	}
+	rc.Logger().Info("records consumed", "messagesCount", n)
+	return uri, n, nil
+}
+
+func (c *Consume) startOffset(reset string) (kgo.Offset, bool, error) {
+	s := strings.TrimSpace(c.Since)
+	if s == "" {
+		s = reset
+	}
+	switch strings.ToLower(s) {
+	case "", "earliest":
+		return kgo.NewOffset().AtStart(), false, nil
+	case "latest":
+		return kgo.NewOffset().AtEnd(), false, nil
+	case "none":
+		return kgo.NewOffset().AtStart(), false, errors.New("auto.offset.reset=none is not supported: use since")
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return kgo.Offset{}, false, fmt.Errorf("since: offset %d is negative", n)
+		}
+		return kgo.NewOffset().At(n), true, nil
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return kgo.NewOffset().AfterMilli(t.UnixMilli()), false, nil
+		}
+	}
+	return kgo.Offset{}, false, fmt.Errorf("since: %q is not earliest, latest, an ISO-8601 timestamp or an offset", c.Since)
+}
+
+func (c *Consume) fill(ctx context.Context, row *rows.Row, r *kgo.Record, keyDe, valDe serde.Deserializer) error {
+	key, err := keyDe.Value(ctx, r.Topic, r.Key)
+	if err != nil {
+		return fmt.Errorf("%s[%d] offset %d: key: %w", r.Topic, r.Partition, r.Offset, err)
+	}
+	val, err := valDe.Value(ctx, r.Topic, r.Value)
+	if err != nil {
+		return fmt.Errorf("%s[%d] offset %d: value: %w", r.Topic, r.Partition, r.Offset, err)
+	}
+	hs := make([]rows.Value, 0, 2*len(r.Headers))
+	for _, h := range r.Headers {
+		var v rows.Value
+		switch {
+		case h.Value == nil:
+		case utf8.Valid(h.Value):
+			v = rows.StringBytes(h.Value)
+		default:
+			v = rows.Bytes(h.Value)
+		}
+		hs = append(hs, rows.String(h.Key), v)
+	}
+	row.Values[0] = key
+	row.Values[1] = val
+	row.Values[2] = rows.String(r.Topic)
+	row.Values[3] = rows.Int(int64(r.Partition))
+	row.Values[4] = rows.Int(r.Offset)
+	row.Values[5] = rows.TimestampTZ(r.Timestamp.UnixMicro(), 0)
+	row.Values[6] = rows.MapOf(hs)
+	return nil
+}
+
+// commit commits offsets synchronously and reports any partition's error.
+func commit(ctx context.Context, cl *kgo.Client, offsets map[string]map[int32]kgo.EpochOffset) error {
+	var cerr error
+	cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			cerr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && cerr == nil {
+					cerr = fmt.Errorf("%s[%d]: %w", t.Topic, p.Partition, e)
+				}
+			}
+		}
+	})
+	return cerr
+}
