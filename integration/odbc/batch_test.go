@@ -93,6 +93,27 @@ func TestExecBatch10000Rows(t *testing.T) {
 	}
 }
 
+// Result sets streamed by the driver (instead of buffered whole) fetch the
+// same rows, across many blocks.
+func TestStreamingResultSets(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			tbl := b.table(t, db, batchDDL(b))
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := odbc.ExecBatch(ctx, conn, "INSERT INTO "+tbl+" (id, s, f, d, ts, bin) VALUES (?, ?, ?, ?, ?, ?)", batchRows(5000)); err != nil {
+				t.Fatal(err)
+			}
+			checkBatch(t, b.withStreaming().open(t), tbl, 5000)
+		})
+	}
+}
+
 // Small chunks and the row-by-row fallback give the same table.
 func TestExecBatchChunksAndFallback(t *testing.T) {
 	for _, b := range backends(t) {

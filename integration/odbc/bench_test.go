@@ -63,9 +63,18 @@ func BenchmarkExecBatch(b *testing.B) {
 
 func BenchmarkSelect(b *testing.B) {
 	for _, be := range backends(&testing.T{}) {
-		for _, fetch := range []int{1, 1024} {
-			b.Run(fmt.Sprintf("%s/fetchRows=%d", be.name, fetch), func(b *testing.B) {
-				c, err := odbc.NewConnector(be.conn)
+		for _, v := range []struct {
+			fetch     int
+			streaming bool
+		}{{1, false}, {1024, false}, {1, true}, {1024, true}} {
+			mode := "buffered"
+			cs := be.conn
+			if v.streaming {
+				mode, cs = "streaming", be.withStreaming().conn
+			}
+			fetch := v.fetch
+			b.Run(fmt.Sprintf("%s/%s/fetchRows=%d", be.name, mode, fetch), func(b *testing.B) {
+				c, err := odbc.NewConnector(cs)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -27,6 +27,9 @@ type backend struct {
 	dupState string
 	// quirks
 	boolIsInt bool // MariaDB BOOLEAN is TINYINT(1): reads back as int64
+	// streaming is what the connection string needs for the driver to
+	// stream result sets instead of buffering them whole on the client.
+	streaming string
 }
 
 var tableSeq atomic.Int64
@@ -40,7 +43,8 @@ func backends(t *testing.T) []backend {
 	}
 	var out []backend
 	if cs := os.Getenv("SLUICE_TEST_ODBC_MARIADB"); cs != "" {
-		b := backend{name: "mariadb", conn: cs, sleep: "SELECT SLEEP(20)", dupState: "23000", boolIsInt: true}
+		b := backend{name: "mariadb", conn: cs, sleep: "SELECT SLEEP(20)", dupState: "23000", boolIsInt: true,
+			streaming: "OPTION=1048576;"}
 		b.missing.state, b.missing.native = "42S02", 1146
 		out = append(out, b)
 	}
@@ -50,7 +54,8 @@ func backends(t *testing.T) []backend {
 		if !strings.Contains(strings.ToLower(cs), "boolsaschar") {
 			cs = strings.TrimRight(cs, ";") + ";BoolsAsChar=0;"
 		}
-		b := backend{name: "postgres", conn: cs, sleep: "SELECT pg_sleep(20)", dupState: "23505"}
+		b := backend{name: "postgres", conn: cs, sleep: "SELECT pg_sleep(20)", dupState: "23505",
+			streaming: "UseDeclareFetch=1;Fetch=1000;"}
 		b.missing.state = "42P01"
 		out = append(out, b)
 	}
@@ -58,6 +63,12 @@ func backends(t *testing.T) []backend {
 		t.Skip("skipping: neither SLUICE_TEST_ODBC_MARIADB nor SLUICE_TEST_ODBC_POSTGRES is set (run integration/services/up)")
 	}
 	return out
+}
+
+// withStreaming returns the backend with its streaming options added.
+func (b backend) withStreaming() backend {
+	b.conn = strings.TrimRight(b.conn, ";") + ";" + b.streaming
+	return b
 }
 
 func (b backend) open(t testing.TB) *sql.DB {

@@ -66,10 +66,10 @@ type column struct {
 
 // Rows is a result set on a statement handle.
 type Rows struct {
-	c      *Conn
-	h      handle
-	ctx    context.Context
-	own    bool // h is freed on Close (unprepared query)
+	c         *Conn
+	h         handle
+	ctx       context.Context
+	own       bool  // h is freed on Close (unprepared query)
 	stmt      *Stmt // the prepared statement whose handle this is
 	closeStmt *Stmt // closed with the Rows (a second handle, or one closed while in use)
 	cancel    *canceler
@@ -79,10 +79,12 @@ type Rows struct {
 	mem     cbuf
 	fetched unsafe.Pointer // SQLULEN rows in the current block
 	status  unsafe.Pointer // SQLUSMALLINT per row
-	cur, n  int
-	done    bool
-	closed  bool
-	warn    []DiagRecord // diagnostics of the last SQLFetch that returned SQL_SUCCESS_WITH_INFO
+
+	useFetched, useStatus bool // the driver accepted the two pointers
+	cur, n                int
+	done                  bool
+	closed                bool
+	warn                  []DiagRecord // diagnostics of the last SQLFetch that returned SQL_SUCCESS_WITH_INFO
 
 	gd   []byte         // SQLGetData buffer, reused
 	gdC  unsafe.Pointer // C scratch for fixed-size SQLGetData values and indicators
@@ -272,7 +274,11 @@ func (r *Rows) bind() error {
 		off += 8 * rowset
 	}
 
-	if rowset > 1 {
+	// Without a rows-fetched counter a block's fill is unknown: such a
+	// driver gets one row per fetch. The status array is optional too.
+	r.useFetched = succeeded(l.SQLSetStmtAttrPtr(r.h, sqlAttrRowsFetchedPtr, r.fetched))
+	r.useStatus = succeeded(l.SQLSetStmtAttrPtr(r.h, sqlAttrRowStatusPtr, r.status))
+	if rowset > 1 && r.useFetched {
 		if ret := l.SQLSetStmtAttr(r.h, sqlAttrRowArraySize, uintptr(rowset)); ret != sqlSuccess {
 			// Refused or changed (01S02): one row per fetch always works.
 			rowset = 1
@@ -280,14 +286,10 @@ func (r *Rows) bind() error {
 		} else {
 			l.SQLSetStmtAttr(r.h, sqlAttrRowBindType, 0) // column-wise
 		}
+	} else {
+		rowset = 1
 	}
 	r.rowset = rowset
-	if err := l.check("SQLSetStmtAttr(ROWS_FETCHED_PTR)", sqlHandleStmt, r.h, l.SQLSetStmtAttrPtr(r.h, sqlAttrRowsFetchedPtr, r.fetched)); err != nil {
-		return err
-	}
-	if err := l.check("SQLSetStmtAttr(ROW_STATUS_PTR)", sqlHandleStmt, r.h, l.SQLSetStmtAttrPtr(r.h, sqlAttrRowStatusPtr, r.status)); err != nil {
-		return err
-	}
 	for i := range r.cols {
 		col := &r.cols[i]
 		if !col.bound {
@@ -382,7 +384,10 @@ func (r *Rows) Next(dest []driver.Value) error {
 		if ret == sqlSuccessWithInfo {
 			r.warn = l.diag(sqlHandleStmt, r.h)
 		}
-		r.n = int(*(*uint64)(r.fetched))
+		r.n = 1
+		if r.useFetched {
+			r.n = int(*(*uint64)(r.fetched))
+		}
 		r.cur = 0
 		if r.n == 0 {
 			r.done = true
@@ -392,7 +397,7 @@ func (r *Rows) Next(dest []driver.Value) error {
 	row := r.cur
 	r.cur++
 	r.rows++
-	if st := *(*uint16)(unsafe.Add(r.status, 2*row)); st == sqlRowError {
+	if r.useStatus && *(*uint16)(unsafe.Add(r.status, 2*row)) == sqlRowError {
 		return fmt.Errorf("row %d: %w", r.rows, &Error{Op: "SQLFetch", Records: r.warn, Code: sqlError})
 	}
 	for i := range r.cols {
@@ -540,7 +545,9 @@ func (r *Rows) getData(i int, col *column) (driver.Value, error) {
 		if ind == sqlNullData {
 			return nil, nil
 		}
-		if ret == sqlSuccess {
+		if ret == sqlSuccess || (ind != sqlNoTotal && int(ind) <= free-term) {
+			// All that was left fit (SQL_SUCCESS_WITH_INFO may carry
+			// another warning than truncation).
 			data = data[:len(data)+int(ind)]
 			break
 		}
@@ -554,6 +561,10 @@ func (r *Rows) getData(i int, col *column) (driver.Value, error) {
 		}
 	}
 	if col.kind == kBytes {
+		if cap(data)-len(data) > len(data)/4+64 {
+			// Do not hand out a mostly empty 4 KiB buffer per small value.
+			data = append(make([]byte, 0, len(data)), data...)
+		}
 		return data, nil
 	}
 	v := decodeVar(l, col.kind, data)
