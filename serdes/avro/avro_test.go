@@ -336,3 +336,30 @@ func TestCorruptInput(t *testing.T) {
 		t.Error("garbage accepted")
 	}
 }
+
+func TestDecimalWidePaths(t *testing.T) {
+	schema := `{"type":"record","name":"r","fields":[{"name":"a","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":19}},
+		{"name":"f","type":{"type":"fixed","name":"f16","size":16,"logicalType":"decimal","precision":38,"scale":19}}]}`
+	rs := &rows.Schema{Fields: []rows.Field{{Name: "a"}, {Name: "f"}}}
+	vals := []rows.Value{rows.Int(-9223372036854775808), dec("1.5"), dec("-0.000001"), dec("0"), rows.Int(9223372036854775807), dec("-1234567890123456789.1234567890123456789")}
+	var data []rows.Row
+	for _, v := range vals {
+		data = append(data, rows.Row{Values: []rows.Value{v, v}})
+	}
+	_, got := readBack(t, write(t, rs, data, WriteOptions{Schema: schema}))
+	for i, v := range vals {
+		for j := 0; j < 2; j++ {
+			if got[i].Values[j].Rat().Cmp(v.Rat()) != 0 || got[i].Values[j].Scale() != 19 {
+				t.Errorf("%v → %v", v, got[i].Values[j])
+			}
+		}
+	}
+	narrow := `{"type":"record","name":"r","fields":[{"name":"a","type":{"type":"bytes","logicalType":"decimal","precision":20,"scale":19}}]}`
+	w, _ := NewWriter(&bytes.Buffer{}, &rows.Schema{Fields: []rows.Field{{Name: "a"}}}, WriteOptions{Schema: narrow})
+	if err := w.Write(&rows.Row{Values: []rows.Value{dec("12.5")}}); err == nil || !strings.Contains(err.Error(), "more digits than the schema's decimal(20,19)") {
+		t.Errorf("got %v", err)
+	}
+	if err := w.Write(&rows.Row{Values: []rows.Value{dec("-9.5")}}); err != nil {
+		t.Error(err)
+	}
+}

@@ -79,6 +79,23 @@ type node struct {
 	values    *node // map
 	branches  []*node
 	nullIndex int // union: branch index of null, -1 if none
+	// what the node accepts without conversion (set by finish)
+	takesNull, takesString, takesBool bool
+}
+
+// finish sets the accept flags; union branches are finished first.
+func (n *node) finish() *node {
+	if n.t == tUnion {
+		for _, b := range n.branches {
+			n.takesNull = n.takesNull || b.takesNull
+			n.takesString = n.takesString || b.takesString
+			n.takesBool = n.takesBool || b.takesBool
+		}
+		return n
+	}
+	k := kindOf(n)
+	n.takesNull, n.takesString, n.takesBool = n.t == tNull, k == rows.KindString, k == rows.KindBool
+	return n
 }
 
 type field struct {
@@ -113,7 +130,7 @@ func compile(s havro.Schema, named map[string]*node) (*node, error) {
 		}
 		return compile(x.Schema(), named)
 	case *havro.NullSchema:
-		return &node{t: tNull}, nil
+		return (&node{t: tNull}).finish(), nil
 	case *havro.PrimitiveSchema:
 		n := &node{}
 		switch x.Type() {
@@ -137,31 +154,31 @@ func compile(s havro.Schema, named map[string]*node) (*node, error) {
 			return nil, fmt.Errorf("unsupported primitive type %s", x.Type())
 		}
 		setLogical(n, x.Logical())
-		return n, nil
+		return n.finish(), nil
 	case *havro.FixedSchema:
 		n := &node{t: tFixed, size: x.Size(), name: x.FullName()}
 		named[n.name] = n
 		setLogical(n, x.Logical())
-		return n, nil
+		return n.finish(), nil
 	case *havro.EnumSchema:
 		n := &node{t: tEnum, name: x.FullName(), symbols: x.Symbols(), symIndex: map[string]int{}}
 		for i, s := range n.symbols {
 			n.symIndex[s] = i
 		}
 		named[n.name] = n
-		return n, nil
+		return n.finish(), nil
 	case *havro.ArraySchema:
 		items, err := compile(x.Items(), named)
 		if err != nil {
 			return nil, err
 		}
-		return &node{t: tArray, items: items}, nil
+		return (&node{t: tArray, items: items}).finish(), nil
 	case *havro.MapSchema:
 		values, err := compile(x.Values(), named)
 		if err != nil {
 			return nil, err
 		}
-		return &node{t: tMap, values: values}, nil
+		return (&node{t: tMap, values: values}).finish(), nil
 	case *havro.UnionSchema:
 		n := &node{t: tUnion, nullIndex: -1}
 		for i, b := range x.Types() {
@@ -174,9 +191,9 @@ func compile(s havro.Schema, named map[string]*node) (*node, error) {
 			}
 			n.branches = append(n.branches, bn)
 		}
-		return n, nil
+		return n.finish(), nil
 	case *havro.RecordSchema:
-		n := &node{t: tRecord, name: x.FullName()}
+		n := (&node{t: tRecord, name: x.FullName()}).finish()
 		named[n.name] = n
 		for _, f := range x.Fields() {
 			fn, err := compile(f.Type(), named)

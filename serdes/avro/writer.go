@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -294,15 +295,17 @@ func (e *Encoder) cannot(v rows.Value, n *node) error {
 // a string, only with InferAllFields (so that "NA" stays a string in a
 // nullable string column unless asked).
 func (e *Encoder) preprocess(n *node, v rows.Value) rows.Value {
-	if v.Kind() != rows.KindString {
+	if v.Kind() != rows.KindString || (n.takesString && !e.opts.InferAllFields) {
+		return v
+	}
+	if !n.takesNull && !n.takesBool {
 		return v
 	}
 	s := v.AsString()
-	stringy := accepts(n, rows.KindString)
-	if e.nulls[s] && accepts(n, rows.KindNull) && (!stringy || e.opts.InferAllFields) {
+	if n.takesNull && e.nulls[s] {
 		return rows.Null
 	}
-	if accepts(n, rows.KindBool) && (!stringy || e.opts.InferAllFields) {
+	if n.takesBool {
 		if e.trues[s] {
 			return rows.Bool(true)
 		}
@@ -664,6 +667,15 @@ func (e *Encoder) encodeDecimal(dst []byte, n *node, v rows.Value) ([]byte, erro
 			return e.appendUnscaled(dst, n, b[k:], u < 0)
 		}
 	}
+	// 128-bit path: int64 unscaled scaled up by at most 10^19 (the common
+	// case of a double-like decimal under a wide scale), no big.Int.
+	if !v.IsBigDecimal() && scale <= n.scale && n.scale-scale < 20 {
+		if b, ok := scale128(v.Raw(), n.scale-scale, n.precision); ok {
+			return e.appendUnscaled(dst, n, b, v.Raw() < 0)
+		} else if b == nil && n.precision < 39 {
+			return dst, fmt.Errorf("%s has more digits than the schema's decimal(%d,%d) holds", v.DecimalString(), n.precision, n.scale)
+		}
+	}
 	u := v.Unscaled()
 	if scale < n.scale {
 		u.Mul(u, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.scale-scale)), nil))
@@ -678,6 +690,64 @@ func (e *Encoder) encodeDecimal(dst []byte, n *node, v rows.Value) ([]byte, erro
 		return dst, fmt.Errorf("%s has more digits than the schema's decimal(%d,%d) holds", v.DecimalString(), n.precision, n.scale)
 	}
 	return e.appendUnscaled(dst, n, rows.DecimalBig(u, 0).DecimalBytes(), u.Sign() < 0)
+}
+
+// scale128 returns the minimal two's-complement bytes of u × 10^k when the
+// result has at most precision digits (ok); nil, false when it has more
+// (only meaningful for precision < 39); non-nil, false never.
+func scale128(u int64, k, precision int) ([]byte, bool) {
+	neg := u < 0
+	mag := uint64(u)
+	if neg {
+		mag = uint64(-u) // MinInt64 wraps to 1<<63, its magnitude
+	}
+	hi, lo := bits.Mul64(mag, uint64(pow10u[k]))
+	// digits: smallest d with value < 10^d
+	d := 1
+	for d < 39 && !less128(hi, lo, pow10x128[d]) {
+		d++
+	}
+	if d > precision {
+		return nil, false
+	}
+	if neg { // two's complement of the 128-bit magnitude
+		lo, hi = ^lo+1, ^hi
+		if lo == 0 {
+			hi++
+		}
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], hi)
+	binary.BigEndian.PutUint64(b[8:], lo)
+	i := 0
+	for i < 15 && ((b[i] == 0 && b[i+1]&0x80 == 0) || (b[i] == 0xff && b[i+1]&0x80 != 0)) {
+		i++
+	}
+	return b[i:], true
+}
+
+var pow10u = func() (t [20]uint64) {
+	t[0] = 1
+	for i := 1; i < len(t); i++ {
+		t[i] = t[i-1] * 10
+	}
+	return t
+}()
+
+// pow10x128[d] is 10^d as (hi, lo), d in 0..38.
+var pow10x128 = func() (t [39][2]uint64) {
+	hi, lo := uint64(0), uint64(1)
+	for d := 0; d < 39; d++ {
+		t[d] = [2]uint64{hi, lo}
+		h1, l1 := bits.Mul64(lo, 10)
+		hi = hi*10 + h1
+		lo = l1
+	}
+	return t
+}()
+
+func less128(hi, lo uint64, p [2]uint64) bool {
+	return hi < p[0] || (hi == p[0] && lo < p[1])
 }
 
 func digits64(u int64) int {
