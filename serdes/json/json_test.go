@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +285,29 @@ func TestDecoderReusesMemory(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%.1f allocations per row", allocs)
+	}
+}
+
+// The quickstart's sample must stay readable, with exact decimals.
+func TestQuickstartSample(t *testing.T) {
+	f, err := os.Open("../../examples/quickstart/data/orders.jsonl")
+	if err != nil {
+		t.Skip("quickstart sample not present:", err)
+	}
+	defer f.Close()
+	d, err := NewReader(f, ReadOptions{Name: "orders.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row rows.Row
+	n := 0
+	for d.Next(&row) {
+		n++
+	}
+	if d.Err() != nil || n != 20 {
+		t.Fatal(d.Err(), n)
+	}
+	if got := d.Schema().String(); got != "id int, customer string, amount decimal, quantity int, status string, order_date string, shipped_at string, discount decimal, address map, tags list" {
+		t.Errorf("schema %s", got)
 	}
 }
