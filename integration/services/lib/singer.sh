@@ -27,7 +27,7 @@ singer_stamp() {
 	local name=$1
 	{
 		cat "$SERVICES_DIR/singer/$name.txt"
-		[[ $name == target-csv ]] && cat "$SERVICES_DIR/singer/singer-compat.pth"
+		[[ $name == target-csv ]] && cat "$SERVICES_DIR/singer/singer-compat.pth" "$SERVICES_DIR/singer/singer_compat.py"
 		"$SINGER_HOME/$name/bin/python" -c 'import sys; print(sys.version)'
 	} | sha256sum | cut -d' ' -f1
 }
@@ -56,12 +56,35 @@ singer_install() {
 	if [[ $name == target-csv ]]; then
 		local site
 		site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-		cp "$SERVICES_DIR/singer/singer-compat.pth" "$site/"
+		cp "$SERVICES_DIR/singer/singer-compat.pth" "$SERVICES_DIR/singer/singer_compat.py" "$site/"
 	fi
-	# --help imports the program's module and its dependencies: a broken
-	# install fails here, not in a test.
-	run_logged "$SINGER_HOME/logs/$name.check.log" "$venv/bin/$name" --help </dev/null || return 1
+	# A broken install fails here, not in a test: --help imports the program
+	# and its dependencies, and the file targets also write a small stream.
+	run_logged "$SINGER_HOME/logs/$name.check.log" singer_check "$name" "$venv/bin/$name" || return 1
 	singer_stamp "$name" >"$venv/.sluice-stamp"
+}
+
+# singer_check NAME PROGRAM: runs the program. The taps and target-postgres need
+# a server, so they only show their --help here.
+singer_check() {
+	local name=$1 prog=$2 dir
+	"$prog" --help </dev/null || return 1
+	case $name in
+	target-jsonl | target-csv) ;;
+	*) return 0 ;;
+	esac
+	dir=$(mktemp -d)
+	printf '{"destination_path": "%s/", "disable_collection": true}\n' "$dir" >"$dir/config.json"
+	printf '%s\n' \
+		'{"type": "SCHEMA", "stream": "s", "key_properties": ["id"], "schema": {"type": "object", "properties": {"id": {"type": "integer"}, "o": {"type": ["null", "object"], "properties": {"a": {"type": ["null", "string"]}}}}}}' \
+		'{"type": "RECORD", "stream": "s", "record": {"id": 1, "o": {"a": "x"}}}' \
+		'{"type": "STATE", "value": {"done": true}}' |
+		"$prog" -c "$dir/config.json" >"$dir/state.out"
+	local rc=$? out
+	out=$(cat "$dir"/s*.* 2>/dev/null)
+	rm -rf "$dir"
+	((rc == 0)) || return 1
+	[[ $out == *x* ]] || { echo "$name wrote no record"; return 1; }
 }
 
 singer_up() {
