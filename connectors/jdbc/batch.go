@@ -1,0 +1,130 @@
+package jdbc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluicehq/sluice/batch"
+	"github.com/sluicehq/sluice/batch/dialect"
+	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/rows"
+)
+
+// Batch is the properties of jdbc.DIALECT.Batch.
+type Batch struct {
+	Connection  `yaml:",inline"`
+	From        string   `yaml:"from" required:"true" doc:"Row file to load: a storage URI such as {{ outputs.query.uri }} (from a Query with store: true, a serdes reader, a Singer tap...)."`
+	SQL         string   `yaml:"sql" doc:"Statement run for every row, with one ? per field of the input rows in order (Kestra's form). A plain INSERT INTO t [(cols)] VALUES (?, ...) is loaded with the server's bulk protocol."`
+	Table       string   `yaml:"table" doc:"Target table, instead of sql. Input fields are matched to columns by name."`
+	Columns     []string `yaml:"columns" doc:"Target columns (with table). When every name is an input field, values are taken by name; otherwise the input fields fill them in order."`
+	Chunk       int      `yaml:"chunk" default:"1000" doc:"Rows per round trip; with transaction: chunk, rows per transaction."`
+	Transaction string   `yaml:"transaction" enum:"all,chunk" default:"all" doc:"all: one transaction, nothing is committed if the load fails. chunk: commit after each chunk (Kestra's behaviour); the error says how many rows were committed."`
+	Mode        string   `yaml:"mode" enum:"insert,truncate_insert,replace,merge" default:"insert" doc:"insert: add rows. truncate_insert: empty the table first, in the same transaction. replace: delete the rows whose keys match an input row, then insert. merge: update matching rows, insert the others (upsert). replace and merge load through a temporary table and need table or a plain INSERT."`
+	Keys        []string `yaml:"keys" doc:"Key columns for replace and merge (default: the table's primary key)."`
+	FastPath    string   `yaml:"fastPath" enum:"auto,off" default:"auto" doc:"auto: use the server's bulk protocol for plain inserts (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL or multi-row INSERT, ODBC parameter arrays); off: parameterised INSERTs."`
+
+	RetryCodes       []string        `yaml:"retryCodes" doc:"Server error codes and SQLSTATEs retried as transient (default: deadlocks, lock timeouts, serialization failures, Azure SQL throttling: 1213, 1205, 40001, 40P01, 40613, 40501, 40197, 49918, ...)."`
+	RetryMessages    []string        `yaml:"retryMessages" doc:"Substrings of error messages retried as transient (default: connection reset/refused, deadlock, ...)."`
+	RetryMaxAttempts int             `yaml:"retryMaxAttempts" default:"5" doc:"Attempts in all for a transient error, the first included; 1 disables retries. With transaction: all a retry redoes the whole load in a new transaction; with chunk, only the failed chunk."`
+	RetryInterval    plugin.Duration `yaml:"retryInterval" default:"PT0.5S" doc:"First wait before a retry; doubled at each attempt (with jitter), up to 30 seconds."`
+}
+
+func (b *Batch) validate(dialectName string) error {
+	var errs []error
+	switch {
+	case b.SQL == "" && b.Table == "":
+		errs = append(errs, errors.New("set sql (a statement with ? placeholders) or table"))
+	case b.SQL != "" && b.Table != "":
+		errs = append(errs, errors.New("set sql or table, not both"))
+	}
+	if len(b.Columns) > 0 && b.Table == "" {
+		errs = append(errs, errors.New("columns needs table"))
+	}
+	if len(b.Keys) > 0 && b.Mode != "merge" && b.Mode != "replace" {
+		errs = append(errs, fmt.Errorf("keys is only used by mode merge or replace, not %q", b.Mode))
+	}
+	if b.Chunk < 0 {
+		errs = append(errs, errors.New("chunk must be positive"))
+	}
+	if b.RetryMaxAttempts < 0 {
+		errs = append(errs, errors.New("retryMaxAttempts must be at least 1"))
+	}
+	if err := b.Connection.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateURL(dialectName, b.URL); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, dialectName string, o *ODBC) (plugin.Outputs, error) {
+	if err := b.validate(dialectName); err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, rc, dialectName, &b.Connection, o)
+	if err != nil {
+		return nil, err
+	}
+	// The loader takes its own connection from the pool.
+	s.conn.Close()
+	s.conn = nil
+	defer s.Close()
+	prog := rc.Progress("rows")
+	defer prog.Done()
+
+	retry := batch.DefaultRetry()
+	if len(b.RetryCodes) > 0 {
+		retry.Codes = b.RetryCodes
+	}
+	if len(b.RetryMessages) > 0 {
+		retry.Messages = b.RetryMessages
+	}
+	if b.RetryMaxAttempts > 0 {
+		retry.MaxAttempts = b.RetryMaxAttempts
+	}
+	if b.RetryInterval > 0 {
+		retry.Initial = b.RetryInterval.D()
+	}
+	opts := batch.Options{
+		Dialect:     s.d,
+		Table:       b.Table,
+		Columns:     b.Columns,
+		SQL:         b.SQL,
+		Mode:        dialect.Mode(orDefault(b.Mode, "insert")),
+		Keys:        b.Keys,
+		Transaction: orDefault(b.Transaction, batch.TxAll),
+		Chunk:       b.Chunk,
+		FastPath:    b.FastPath != "off",
+		Retry:       retry,
+		Location:    s.loc,
+		Logger:      rc.Logger(),
+		Progress:    prog,
+	}
+	src := func(ctx context.Context) (rows.Reader, error) {
+		r, err := rc.OpenRows(ctx, b.From)
+		if err != nil {
+			return nil, fmt.Errorf("from %s: %w", b.From, err)
+		}
+		return r, nil
+	}
+	res, err := batch.Load(ctx, s.db, src, opts)
+	if err != nil {
+		target := b.Table
+		if target == "" {
+			target = "the statement"
+		}
+		return nil, rc.MaskError(fmt.Errorf("loading %s into %s on %s: %w", b.From, target, where(s.cfg), err))
+	}
+	rc.Logger().Info("batch done", "rows", res.Rows, "updated", res.Updated, "method", res.Method, "retries", res.Retries)
+	return plugin.Outputs{"rowCount": res.Rows, "updatedCount": res.Updated}, nil
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
