@@ -13,9 +13,13 @@ SERVICES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_ROOT=$(cd "$SERVICES_DIR/../.." && pwd)
 SLUICE_CACHE=${SLUICE_CACHE:-$HOME/.cache/sluice}
 SLUICE_STATE=${SLUICE_STATE:-/var/tmp/sluice-services}
+# The next three are used by the component files sourced after this one.
 # A Maven repository of our own, so that removing $SLUICE_CACHE starts afresh.
+# shellcheck disable=SC2034
 MAVEN_REPO=$SLUICE_CACHE/m2
+# shellcheck disable=SC2034
 MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+# shellcheck disable=SC2034
 COMPOSE_FILE="$REPO_ROOT/docker-compose.test.yml"
 
 # Messages carry the seconds since the script started, to see where time goes.
@@ -74,6 +78,7 @@ run_logged() {
 spawn() {
 	local pidfile=$1 logfile=$2 dir=$3
 	shift 3
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	nohup setsid bash -c '[[ $0 != - ]] && echo $$ >"$0"; cd "$1" || exit 1; shift; exec "$@"' \
 		"$pidfile" "$dir" "$@" >>"$logfile" 2>&1 </dev/null 3>&- 9>&- &
 }

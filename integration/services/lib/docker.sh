@@ -7,7 +7,7 @@ declare -A COMPOSE_SERVICE=([mysql]=mysql [postgres]=postgres [mssql]=mssql [kaf
 
 # urlenc VALUE: percent-encodes everything but RFC 3986 unreserved characters.
 urlenc() {
-	local s=$1 out= c i
+	local s=$1 out='' c i
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
 		case $c in

@@ -12,7 +12,7 @@ postgres_packages() { echo postgresql postgresql-client; }
 # pg_bindir prints the bin directory of the newest installed server (Debian 12: 15).
 pg_bindir() {
 	local d
-	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+	d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
 	[[ -n $d && -x $d/postgres ]] && printf '%s\n' "$d"
 }
 

@@ -14,7 +14,7 @@ singer_packages() {
 singer_python() {
 	local p
 	for p in "${SLUICE_PYTHON:-}" python3 /usr/bin/python3; do
-		[[ -n $p ]] && command -v "$p" >/dev/null 2>&1 || continue
+		if [[ -z $p ]] || ! command -v "$p" >/dev/null 2>&1; then continue; fi
 		"$p" -c 'import venv, ensurepip' >/dev/null 2>&1 && { command -v "$p"; return 0; }
 	done
 	return 1
@@ -45,6 +45,7 @@ singer_install() {
 	local extra=()
 	# See the comment in singer/tap-postgres.txt.
 	[[ $name == tap-postgres ]] && extra+=(--ignore-requires-python)
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	run_logged "$SINGER_HOME/logs/$name.log" bash -c '
 		set -e
 		"$1" -m venv "$2"
@@ -89,7 +90,7 @@ singer_check() {
 
 singer_up() {
 	mkdir -p "$SINGER_HOME/bin" "$SINGER_HOME/logs"
-	local name todo=() py= pids=() names=() rc=0 i
+	local name todo=() py='' pids=() names=() rc=0 i
 	for name in "${SINGER_PROGRAMS[@]}"; do
 		singer_ready "$name" || todo+=("$name")
 	done
