@@ -114,6 +114,33 @@ func TestStreamingResultSets(t *testing.T) {
 	}
 }
 
+// Every column through SQLGetData gives the same rows as the block cursor.
+func TestFetchWithGetData(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			tbl := b.table(t, db, batchDDL(b))
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := odbc.ExecBatch(ctx, conn, "INSERT INTO "+tbl+" (id, s, f, d, ts, bin) VALUES (?, ?, ?, ?, ?, ?)", batchRows(300)); err != nil {
+				t.Fatal(err)
+			}
+			c, err := odbc.NewConnector(b.conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.FetchWithGetData = true
+			gd := sql.OpenDB(c)
+			defer gd.Close()
+			checkBatch(t, gd, tbl, 300)
+		})
+	}
+}
+
 // Small chunks and the row-by-row fallback give the same table.
 func TestExecBatchChunksAndFallback(t *testing.T) {
 	for _, b := range backends(t) {

@@ -16,7 +16,7 @@ import (
 // Insert: ExecBatch of N rows (bigint, varchar, double, decimal, timestamp,
 // varbinary). Select: a full scan of the same table through database/sql.
 func BenchmarkExecBatch(b *testing.B) {
-	for _, be := range backends(&testing.T{}) {
+	for _, be := range backends(b) {
 		for _, mode := range []string{"autocommit", "tx"} {
 			b.Run(be.name+"/"+mode, func(b *testing.B) {
 				c, err := odbc.NewConnector(be.conn)
@@ -62,23 +62,27 @@ func BenchmarkExecBatch(b *testing.B) {
 }
 
 func BenchmarkSelect(b *testing.B) {
-	for _, be := range backends(&testing.T{}) {
+	for _, be := range backends(b) {
 		for _, v := range []struct {
-			fetch     int
+			fetch     int // 0: SQLGetData for every column
 			streaming bool
-		}{{1, false}, {1024, false}, {1, true}, {1024, true}} {
+		}{{0, false}, {1, false}, {1024, false}, {0, true}, {1, true}, {1024, true}} {
 			mode := "buffered"
 			cs := be.conn
 			if v.streaming {
 				mode, cs = "streaming", be.withStreaming().conn
 			}
-			fetch := v.fetch
-			b.Run(fmt.Sprintf("%s/%s/fetchRows=%d", be.name, mode, fetch), func(b *testing.B) {
+			name := fmt.Sprintf("bound-rows=%d", v.fetch)
+			if v.fetch == 0 {
+				name = "getdata"
+			}
+			b.Run(be.name+"/"+mode+"/"+name, func(b *testing.B) {
 				c, err := odbc.NewConnector(cs)
 				if err != nil {
 					b.Fatal(err)
 				}
-				c.FetchRows = fetch
+				c.FetchRows = v.fetch
+				c.FetchWithGetData = v.fetch == 0
 				db := sql.OpenDB(c)
 				defer db.Close()
 				tbl := be.table(b, db, batchDDL(be))

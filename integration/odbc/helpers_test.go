@@ -36,10 +36,18 @@ var tableSeq atomic.Int64
 
 // backends returns the servers configured for this run; a test using none
 // is skipped. integration/services/up exports the connection strings.
-func backends(t *testing.T) []backend {
-	t.Helper()
+func backends(tb testing.TB) []backend {
+	tb.Helper()
+	out, why := configured()
+	if len(out) == 0 {
+		tb.Skip("skipping: " + why)
+	}
+	return out
+}
+
+func configured() ([]backend, string) {
 	if err := odbc.Available(); err != nil {
-		t.Skipf("skipping: %v", err)
+		return nil, err.Error()
 	}
 	var out []backend
 	if cs := os.Getenv("SLUICE_TEST_ODBC_MARIADB"); cs != "" {
@@ -59,10 +67,7 @@ func backends(t *testing.T) []backend {
 		b.missing.state = "42P01"
 		out = append(out, b)
 	}
-	if len(out) == 0 {
-		t.Skip("skipping: neither SLUICE_TEST_ODBC_MARIADB nor SLUICE_TEST_ODBC_POSTGRES is set (run integration/services/up)")
-	}
-	return out
+	return out, "neither SLUICE_TEST_ODBC_MARIADB nor SLUICE_TEST_ODBC_POSTGRES is set (eval \"$(integration/services/up)\")"
 }
 
 // withStreaming returns the backend with its streaming options added.

@@ -3,6 +3,7 @@ package odbc_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -245,6 +246,49 @@ func TestMultipleResultSets(t *testing.T) {
 			}
 			if err := rows.Err(); err != nil {
 				t.Error(err)
+			}
+		})
+	}
+}
+
+// Connections used from many goroutines at once (the driver manager and
+// drivers are called from whatever OS threads the goroutines run on).
+func TestConcurrentConnections(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			db.SetMaxOpenConns(6)
+			tbl := b.table(t, db, "id INT, s VARCHAR(30)")
+			ctx := context.Background()
+			errs := make(chan error, 12)
+			for g := range 12 {
+				go func() {
+					for i := range 25 {
+						id := g*100 + i
+						if _, err := db.ExecContext(ctx, "INSERT INTO "+tbl+" VALUES (?, ?)", id, "gø"+strings.Repeat("😀", g)); err != nil {
+							errs <- err
+							return
+						}
+						var s string
+						if err := db.QueryRowContext(ctx, "SELECT s FROM "+tbl+" WHERE id = ?", id).Scan(&s); err != nil {
+							errs <- err
+							return
+						}
+						if s != "gø"+strings.Repeat("😀", g) {
+							errs <- fmt.Errorf("id %d: %q", id, s)
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range 12 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+			if n := count(t, db, tbl); n != 300 {
+				t.Errorf("%d rows", n)
 			}
 		})
 	}

@@ -13,8 +13,6 @@ const (
 	sqlNoData          = 100
 	sqlError           = -1
 	sqlInvalidHandle   = -2
-	sqlStillExecuting  = 2
-	sqlNeedData        = 99
 
 	sqlNullData = -1
 	sqlNoTotal  = -4
@@ -63,9 +61,8 @@ const (
 	sqlAttrParamsProcessedPtr = 21
 	sqlAttrParamsetSize       = 22
 
-	sqlNoNulls         = 0
-	sqlNullable        = 1
-	sqlNullableUnknown = 2
+	sqlNoNulls  = 0
+	sqlNullable = 1
 
 	sqlDescTypeName = 14
 	sqlDescUnsigned = 8
@@ -75,20 +72,12 @@ const (
 	sqlInfoGetDataExtensions = 81
 	sqlInfoParamArrayRowCnt  = 153
 	sqlGDAnyColumn           = 0x1
-	sqlGDAnyOrder            = 0x2
 	sqlGDBlock               = 0x4
 	sqlGDBound               = 0x8
 	sqlParcBatch             = 1
 
-	sqlRowSuccess         = 0
-	sqlRowSuccessWithInfo = 6
-	sqlRowError           = 5
-	sqlRowNoRow           = 3
-	sqlParamSuccess       = 0
-	sqlParamSuccessInfo   = 6
-	sqlParamError         = 5
-	sqlParamUnused        = 7
-	sqlParamDiagUnavail   = 1
+	sqlRowError   = 5
+	sqlParamError = 5
 )
 
 // SQL data types and C types.

@@ -46,6 +46,10 @@ type Connector struct {
 	// MaxBoundColumnBytes is the largest per-row buffer a column gets in the
 	// bound arrays; wider columns are read with SQLGetData. 0 means 8 KiB.
 	MaxBoundColumnBytes int
+	// FetchWithGetData reads every column with SQLGetData, one row per
+	// SQLFetch, binding nothing: the slowest path, for drivers whose block
+	// cursors or SQLBindCol misbehave.
+	FetchWithGetData bool
 	// BatchBufferBytes caps the C memory of one ExecBatch chunk's parameter
 	// arrays; the batch is split into chunks that fit. 0 means 32 MiB.
 	BatchBufferBytes int

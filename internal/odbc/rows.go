@@ -244,13 +244,13 @@ func (r *Rows) bind() error {
 		col := &r.cols[i]
 		// Without SQL_GD_ANY_COLUMN, SQLGetData only works on columns after
 		// the last bound one: bind nothing past the first long column.
-		col.bound = col.width > 0 && (anyColumn || i < firstLong)
+		col.bound = col.width > 0 && (anyColumn || i < firstLong) && !r.c.cfg.FetchWithGetData
 		if col.bound {
 			rowBytes += col.width + 8
 		}
 	}
 	rowset := 1
-	if !anyLong && rowBytes > 0 {
+	if !anyLong && rowBytes > 0 && !r.c.cfg.FetchWithGetData {
 		rowset = max(1, min(r.c.cfg.fetchRows(), r.c.cfg.fetchBufferBytes()/rowBytes))
 	}
 	total := 16 + align8(2*rowset)
