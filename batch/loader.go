@@ -25,6 +25,13 @@ import (
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
+// Write paths (Options.Method).
+const (
+	MethodAuto   = "auto"
+	MethodInsert = "insert"
+	MethodRow    = "row"
+)
+
 // Transaction scopes.
 const (
 	// TxAll loads everything in one transaction: on failure nothing is
@@ -51,8 +58,10 @@ type Options struct {
 	// Chunk is the number of rows per round trip (and per transaction with
 	// TxChunk).
 	Chunk int
-	// FastPath allows bulk protocols; false forces parameterised INSERTs.
-	FastPath bool
+	// Method picks the write path for plain inserts: MethodAuto (bulk
+	// protocols), MethodInsert (multi-row INSERT statements) or MethodRow
+	// (one parameterised INSERT per row).
+	Method string
 	Retry    RetryPolicy
 	// Location is the zone in which zone-less timestamps meet zoned ones.
 	Location *time.Location
@@ -123,6 +132,9 @@ func Load(ctx context.Context, db *sql.DB, src Source, o Options) (Result, error
 	if o.Transaction == "" {
 		o.Transaction = TxAll
 	}
+	if o.Method == "" {
+		o.Method = MethodAuto
+	}
 	if o.Retry.MaxAttempts <= 0 {
 		o.Retry.MaxAttempts = 1
 	}
@@ -131,6 +143,9 @@ func Load(ctx context.Context, db *sql.DB, src Source, o Options) (Result, error
 	}
 	if o.Progress == nil {
 		o.Progress = progress.NewCounter("batch", nil)
+	}
+	if o.Method != MethodAuto && o.Method != MethodInsert && o.Method != MethodRow {
+		return Result{}, fmt.Errorf("method %q: expected auto, insert or row", o.Method)
 	}
 	if o.Transaction != TxAll && o.Transaction != TxChunk {
 		return Result{}, fmt.Errorf("transaction %q: expected all or chunk", o.Transaction)
@@ -562,7 +577,14 @@ func (l *loader) chooseSink() sink {
 	if !l.plain {
 		return &stmtSink{sql: l.stmt, cols: l.cols, d: d}
 	}
-	if l.o.FastPath {
+	switch l.o.Method {
+	case MethodRow:
+		return &paramInsertSink{cols: l.cols, d: d, chunk: l.o.Chunk, perRow: true}
+	case MethodInsert:
+		if d.Name == dialect.MySQL {
+			return &mysqlInsertSink{cols: l.cols, maxPacket: l.sess.mysql.maxPacket, noBackslash: l.sess.mysql.noBackslash, chunk: l.o.Chunk}
+		}
+	default:
 		switch d.Name {
 		case dialect.Postgres:
 			return newPGCopySink(l.cols)

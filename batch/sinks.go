@@ -69,13 +69,14 @@ func driverArg(d *dialect.Dialect, v rows.Value) any {
 // paramInsertSink writes multi-row INSERTs with bind parameters, as many
 // rows per statement as the server's parameter limit allows.
 type paramInsertSink struct {
-	cols  []column
-	d     *dialect.Dialect
-	chunk int
+	cols   []column
+	d      *dialect.Dialect
+	chunk  int
+	perRow bool // one row per statement
 }
 
 func (p *paramInsertSink) name() string {
-	if p.d.MaxRowsPerInsert == 1 {
+	if p.perRow || p.d.MaxRowsPerInsert == 1 {
 		return "prepared insert"
 	}
 	return "multi-row insert"
@@ -84,6 +85,9 @@ func (p *paramInsertSink) name() string {
 func (p *paramInsertSink) write(ctx context.Context, s *session, tx *sql.Tx, into string, u *unit) (int64, error) {
 	names := columnNames(p.cols)
 	per := p.d.RowsPerInsert(len(p.cols), p.chunk)
+	if p.perRow {
+		per = 1
+	}
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, st := range stmts {

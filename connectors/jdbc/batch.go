@@ -23,7 +23,7 @@ type Batch struct {
 	Transaction string   `yaml:"transaction" enum:"all,chunk" default:"all" doc:"all: one transaction, nothing is committed if the load fails. chunk: commit after each chunk (Kestra's behaviour); the error says how many rows were committed."`
 	Mode        string   `yaml:"mode" enum:"insert,truncate_insert,replace,merge" default:"insert" doc:"insert: add rows. truncate_insert: empty the table first, in the same transaction. replace: delete the rows whose keys match an input row, then insert. merge: update matching rows, insert the others (upsert). replace and merge load through a temporary table and need table or a plain INSERT."`
 	Keys        []string `yaml:"keys" doc:"Key columns for replace and merge (default: the table's primary key)."`
-	FastPath    string   `yaml:"fastPath" enum:"auto,off" default:"auto" doc:"auto: use the server's bulk protocol for plain inserts (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL or multi-row INSERT, ODBC parameter arrays); off: parameterised INSERTs."`
+	Method      string   `yaml:"method" enum:"auto,insert,row" default:"auto" doc:"Write path of plain inserts. auto: the server's bulk protocol (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL, ODBC parameter arrays). insert: multi-row INSERT statements (MySQL: literal values under max_allowed_packet; others: bind parameters under the server's limit). row: one parameterised INSERT per row."`
 
 	RetryCodes       []string        `yaml:"retryCodes" doc:"Server error codes and SQLSTATEs retried as transient (default: deadlocks, lock timeouts, serialization failures, Azure SQL throttling: 1213, 1205, 40001, 40P01, 40613, 40501, 40197, 49918, ...)."`
 	RetryMessages    []string        `yaml:"retryMessages" doc:"Substrings of error messages retried as transient (default: connection reset/refused, deadlock, ...)."`
@@ -97,7 +97,7 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, dialectName stri
 		Keys:        b.Keys,
 		Transaction: orDefault(b.Transaction, batch.TxAll),
 		Chunk:       b.Chunk,
-		FastPath:    b.FastPath != "off",
+		Method:      orDefault(b.Method, batch.MethodAuto),
 		Retry:       retry,
 		Location:    s.loc,
 		Logger:      rc.Logger(),
