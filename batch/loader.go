@@ -62,7 +62,7 @@ type Options struct {
 	// protocols), MethodInsert (multi-row INSERT statements) or MethodRow
 	// (one parameterised INSERT per row).
 	Method string
-	Retry    RetryPolicy
+	Retry  RetryPolicy
 	// Location is the zone in which zone-less timestamps meet zoned ones.
 	Location *time.Location
 	Logger   *slog.Logger
