@@ -105,7 +105,9 @@ func parseKcat(t *testing.T, raw []byte) []message {
 	}
 }
 
-func uniqueTopic(name string) string { return fmt.Sprintf("sluice-it-%s-%d", name, time.Now().UnixNano()) }
+func uniqueTopic(name string) string {
+	return fmt.Sprintf("sluice-it-%s-%d", name, time.Now().UnixNano())
+}
 
 // Every serializer's bytes, read back by kcat from the real broker, are the
 // layouts of Kafka's Java serializers.
