@@ -187,3 +187,30 @@ func TestConfigGlobalsVarsAndEnvs(t *testing.T) {
 		t.Errorf("missing explicit config: exit %d", code)
 	}
 }
+
+// TestQuickstart keeps the README's first command working.
+func TestQuickstart(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SLUICE_HOME", filepath.Join(dir, "home"))
+	cfg := write(t, dir, "config.yml", "globals:\n  tmpdir: "+dir+"\n")
+	out, errOut, code := sluice(t, "--config", cfg, "--log-format", "json", "run", "../../examples/quickstart/flow.yml")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var ex jsonExecution
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatal(err)
+	}
+	last := ex.TaskRuns[len(ex.TaskRuns)-1]
+	if last.TaskID != "summary" || last.Outputs["value"] != "20 orders read; 20 rows and 101 items in SQLite" {
+		t.Errorf("summary %+v", last)
+	}
+	for _, f := range []string{"../../examples/quickstart/flow.yml", "../../examples/mysql-to-postgres/flow.yml", "../../examples/mysql-to-sqlserver/flow.yml"} {
+		if _, err := os.Stat(f); err != nil {
+			continue
+		}
+		if _, errOut, code := sluice(t, "validate", f); code != 0 {
+			t.Errorf("%s does not validate:\n%s", f, errOut)
+		}
+	}
+}

@@ -172,13 +172,8 @@ func printExecution(w io.Writer, ex *state.Execution) {
 	fmt.Fprintf(w, "execution %s  %s.%s  %s  %s\n", ex.ID, ex.Namespace, ex.FlowID, ex.State, dur(ex.Start, ex.End))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tVALUE\tSTATE\tDURATION\tOUTPUTS")
-	depth := map[string]int{}
-	for _, tr := range ex.TaskRuns {
-		d := 0
-		if tr.ParentID != "" {
-			d = depth[tr.ParentID] + 1
-		}
-		depth[tr.ID] = d
+	for _, n := range treeOrder(ex.TaskRuns) {
+		tr, d := n.tr, n.depth
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", strings.Repeat("  ", d), tr.TaskID, tr.Value, tr.State, dur(tr.Start, tr.End), summarize(tr.Outputs, 100))
 		if tr.Error != "" && (tr.State == state.Failed || tr.State == state.Killed) {
 			msg := tr.Error
@@ -197,6 +192,39 @@ func printExecution(w io.Writer, ex *state.Execution) {
 	}
 }
 
+type treeNode struct {
+	tr    *state.TaskRun
+	depth int
+}
+
+// treeOrder lists task runs depth first, children under their flowable
+// parent in the order they started, so parallel branches do not interleave.
+func treeOrder(trs []*state.TaskRun) []treeNode {
+	known := map[string]bool{}
+	for _, tr := range trs {
+		known[tr.ID] = true
+	}
+	children := map[string][]*state.TaskRun{}
+	var roots []*state.TaskRun
+	for _, tr := range trs {
+		if tr.ParentID != "" && known[tr.ParentID] {
+			children[tr.ParentID] = append(children[tr.ParentID], tr)
+		} else {
+			roots = append(roots, tr)
+		}
+	}
+	var out []treeNode
+	var walk func(list []*state.TaskRun, depth int)
+	walk = func(list []*state.TaskRun, depth int) {
+		for _, tr := range list {
+			out = append(out, treeNode{tr, depth})
+			walk(children[tr.ID], depth+1)
+		}
+	}
+	walk(roots, 0)
+	return out
+}
+
 func dur(a, b time.Time) string {
 	if a.IsZero() {
 		return "-"
@@ -206,6 +234,8 @@ func dur(a, b time.Time) string {
 	}
 	d := b.Sub(a)
 	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
 	case d < time.Minute:
