@@ -289,6 +289,11 @@ func (r *Rows) bind() error {
 	} else {
 		rowset = 1
 	}
+	if rowset == 1 {
+		// Explicitly: an earlier result set on this handle may have left
+		// a larger array size, which would overrun the arrays laid out here.
+		l.SQLSetStmtAttr(r.h, sqlAttrRowArraySize, 1)
+	}
 	r.rowset = rowset
 	for i := range r.cols {
 		col := &r.cols[i]
@@ -308,10 +313,10 @@ func (r *Rows) bind() error {
 func (r *Rows) unbind() {
 	l := r.c.l
 	l.SQLFreeStmt(r.h, sqlUnbind)
+	if r.rowset > 1 {
+		l.SQLSetStmtAttr(r.h, sqlAttrRowArraySize, 1)
+	}
 	if !r.own {
-		if r.rowset != 1 {
-			l.SQLSetStmtAttr(r.h, sqlAttrRowArraySize, 1)
-		}
 		l.SQLSetStmtAttrPtr(r.h, sqlAttrRowsFetchedPtr, nil)
 		l.SQLSetStmtAttrPtr(r.h, sqlAttrRowStatusPtr, nil)
 	}
