@@ -18,9 +18,14 @@ import (
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
-// maxBlock bounds one block's size, so a corrupt length cannot make the
-// reader allocate without limit.
-const maxBlock = 1 << 30
+// maxBlock bounds one block's size, compressed or not, so a corrupt length
+// or a compression bomb cannot make the reader allocate without limit.
+// Writers make blocks of kilobytes to a few megabytes.
+const maxBlock = 128 << 20
+
+// maxZeroSizeItems bounds arrays whose items take no bytes (null, empty
+// records): their count is not limited by the block size.
+const maxZeroSizeItems = 1 << 16
 
 // ReadOptions configures a reader.
 type ReadOptions struct {
@@ -65,7 +70,7 @@ func NewReader(r io.Reader, opts ReadOptions) (*Decoder, error) {
 	switch d.codec {
 	case "", "null", "deflate", "snappy":
 	case "zstandard":
-		z, err := zstd.NewReader(nil)
+		z, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxBlock), zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return nil, err
 		}
@@ -157,11 +162,18 @@ func (d *Decoder) readBlock() (bool, error) {
 		return false, fmt.Errorf("corrupt block header (count %d, size %d)", count, size)
 	}
 	d.block++
-	if cap(d.raw) < int(size) {
-		d.raw = make([]byte, size)
+	// Grow with the bytes actually present, so that a corrupt size cannot
+	// make the reader allocate a gigabyte for a short file.
+	d.raw = d.raw[:0]
+	for int64(len(d.raw)) < size {
+		k := min(size-int64(len(d.raw)), 1<<20)
+		n := len(d.raw)
+		d.raw = append(d.raw, make([]byte, k)...)
+		d.r.Read(d.raw[n:])
+		if d.r.Error != nil {
+			return false, unexpectedEOF(d.r.Error)
+		}
 	}
-	d.raw = d.raw[:size]
-	d.r.Read(d.raw)
 	var sync [16]byte
 	d.r.Read(sync[:])
 	if d.r.Error != nil {
@@ -178,8 +190,11 @@ func (d *Decoder) readBlock() (bool, error) {
 		var buf bytes.Buffer
 		buf.Grow(len(d.raw) * 3)
 		fr := flate.NewReader(bytes.NewReader(d.raw))
-		if _, err = io.Copy(&buf, io.LimitReader(fr, maxBlock)); err != nil {
+		if _, err = io.Copy(&buf, io.LimitReader(fr, maxBlock+1)); err != nil {
 			return false, fmt.Errorf("deflate: %w", err)
+		}
+		if buf.Len() > maxBlock {
+			return false, fmt.Errorf("deflate: block larger than %d bytes", maxBlock)
 		}
 		d.data = buf.Bytes()
 	case "snappy":
@@ -320,7 +335,7 @@ func (d *Decoder) decode(n *node) rows.Value {
 				in.fail("item count %d exceeds the block", cnt)
 				break
 			}
-			if cnt > 1<<24 {
+			if cnt > maxZeroSizeItems && n.t == tArray && zeroSize(n.items) {
 				in.fail("item count %d too large", cnt)
 				break
 			}

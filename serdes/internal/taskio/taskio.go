@@ -28,7 +28,9 @@ func (c *CountingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Open opens from (sluice:///..., kestra:///... or a local path).
+// Open opens from (sluice:///..., kestra:///... or a local path). Reads
+// fail with ctx's error once it is done, so that passes that read without
+// producing rows (schema scans) stop when the task is killed.
 func Open(ctx context.Context, rc *plugin.RunContext, from string) (io.ReadCloser, error) {
 	if from == "" {
 		return nil, fmt.Errorf("from: empty")
@@ -37,8 +39,22 @@ func Open(ctx context.Context, rc *plugin.RunContext, from string) (io.ReadClose
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", from, err)
 	}
-	return f, nil
+	return &ctxReader{ctx: ctx, rc: f}, nil
 }
+
+type ctxReader struct {
+	ctx context.Context
+	rc  io.ReadCloser
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.rc.Read(p)
+}
+
+func (c *ctxReader) Close() error { return c.rc.Close() }
 
 // Pump copies every row of src into dst, checking ctx and adding to c
 // every few thousand rows; bytes reports input bytes consumed so far (nil
