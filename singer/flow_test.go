@@ -1,0 +1,219 @@
+package singer_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sluicehq/sluice/flows/flowtest"
+	"github.com/sluicehq/sluice/flows/state"
+	_ "github.com/sluicehq/sluice/singer"
+)
+
+var (
+	pyOnce sync.Once
+	pyExe  string
+)
+
+// python returns the interpreter's real path (skipping slow launcher
+// shims), or skips the test when there is no python3.
+func python(t testing.TB) string {
+	t.Helper()
+	pyOnce.Do(func() {
+		out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+		if err == nil {
+			pyExe = strings.TrimSpace(string(out))
+		}
+	})
+	if pyExe == "" {
+		t.Skip("python3 is not installed: the Singer test programs need it")
+	}
+	return pyExe
+}
+
+// out returns a nested output (outputs are JSON-shaped after a run).
+func out(t testing.TB, env *flowtest.Env, ex *state.Execution, task string, path ...string) any {
+	t.Helper()
+	v := env.Output(ex, task, path[0])
+	for _, k := range path[1:] {
+		b, _ := json.Marshal(v)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("outputs.%s.%s is not an object: %s", task, strings.Join(path, "."), b)
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// readJSONL returns the "id" of every line of a target.py output file.
+func readIDs(t *testing.T, path string) []int {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var ids []int
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 8<<20)
+	for sc.Scan() {
+		var r struct{ ID int }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// readDeduped returns the ids held by a dedupe-mode target.py file.
+func readDeduped(t *testing.T, path string) []int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]struct{ ID int }
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for _, r := range m {
+		ids = append(ids, r.ID)
+	}
+	sort.Ints(ids)
+	return ids
+}
+
+func countIDs(ids []int) map[int]int {
+	m := map[int]int{}
+	for _, id := range ids {
+		m[id]++
+	}
+	return m
+}
+
+const fanoutFlow = `id: fanout
+namespace: sluice.tests
+inputs:
+  - name: failAfter
+    type: INT
+    required: false
+tasks:
+  - id: tap
+    type: io.kestra.plugin.singer.taps.GenericTap
+    command: %[1]s testdata/tap.py
+    features: [CATALOG, DISCOVER, STATE]
+    configs:
+      records: %[2]d
+      state_every: 5
+    streamsConfigurations:
+      - replicationMethod: INCREMENTAL
+        selected: true
+  - id: load
+    type: io.kestra.core.tasks.flows.Parallel
+    tasks:
+      - id: a
+        type: io.kestra.plugin.singer.targets.GenericTarget
+        command: %[1]s testdata/target.py
+        from: "{{ outputs.tap.raw }}"
+        configs:
+          destination_path: %[3]s
+          flush_every: 7
+      - id: b
+        type: singer.Target
+        command: %[1]s testdata/target.py
+        from: "{{ outputs.tap.raw }}"
+        configs:
+          destination_path: %[4]s
+          flush_every: 7
+          dedupe: true
+          fail_after: %[5]s
+`
+
+func TestFanoutStateAdvancesToCommonPoint(t *testing.T) {
+	py := python(t)
+	env := flowtest.New(t)
+	dir := t.TempDir()
+	da, db := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	const n = 50 // records per stream: 100 in all
+	flow := func(failAfter string) string { return fmt.Sprintf(fanoutFlow, py, n, da, db, failAfter) }
+
+	// Run 1: b gives up at its 60th record (60%).
+	ex := env.Run(flow("60"), nil)
+	env.RequireState(ex, state.Failed)
+	if got := fmt.Sprint(out(t, env, ex, "tap", "records", "users"), out(t, env, ex, "tap", "records", "orders")); got != "50 50" {
+		t.Fatalf("tap records = %v", got)
+	}
+	b := env.TaskRun(ex, "b")
+	if !strings.Contains(b.Error, "CRITICAL target giving up at record 60") || !strings.Contains(b.Error, "exited with code 4") {
+		t.Fatalf("b's error should carry its exit code and stderr tail, got %q", b.Error)
+	}
+	kv := env.Repo.KV("sluice.tests", "fanout")
+	committed, ok, err := kv.Get(t.Context(), "singer-state")
+	if err != nil || !ok {
+		t.Fatalf("no committed state after run 1 (ok=%v, err=%v)", ok, err)
+	}
+	// b flushed (and acknowledged) after records 7..56 of 100; the tap's
+	// STATE after users 50 and orders 5 is the last one b saw before
+	// flushing at record 56: users complete, orders up to 5.
+	var st struct {
+		Bookmarks map[string]struct {
+			Value int `json:"replication_key_value"`
+		} `json:"bookmarks"`
+	}
+	if err := json.Unmarshal(committed, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Bookmarks["users"].Value != 50 || st.Bookmarks["orders"].Value != 5 {
+		t.Fatalf("committed state after run 1 = %s, want users 50 and orders 5 (b's last acknowledgement)", committed)
+	}
+	if got := len(readIDs(t, filepath.Join(da, "orders.jsonl"))); got != 50 {
+		t.Fatalf("a loaded %d orders in run 1, want 50", got)
+	}
+
+	// Run 2: both succeed; the tap resumes after orders 5.
+	ex = env.Run(flow("null"), nil)
+	env.RequireState(ex, state.Success)
+	if got := fmt.Sprint(out(t, env, ex, "tap", "records", "users"), out(t, env, ex, "tap", "records", "orders")); got != "<nil> 45" {
+		t.Fatalf("run 2 tap records = %v, want only orders 6..50", got)
+	}
+	committed, _, _ = kv.Get(t.Context(), "singer-state")
+	if err := json.Unmarshal(committed, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Bookmarks["users"].Value != 50 || st.Bookmarks["orders"].Value != 50 {
+		t.Fatalf("committed state after run 2 = %s, want both complete", committed)
+	}
+
+	// a appends: every record at least once (orders 6..50 twice).
+	for _, stream := range []string{"users", "orders"} {
+		c := countIDs(readIDs(t, filepath.Join(da, stream+".jsonl")))
+		for id := 1; id <= n; id++ {
+			if c[id] < 1 {
+				t.Fatalf("a lost %s %d", stream, id)
+			}
+		}
+	}
+	// b dedupes by key: every record exactly once.
+	for _, stream := range []string{"users", "orders"} {
+		ids := readDeduped(t, filepath.Join(db, stream+".json"))
+		if len(ids) != n || ids[0] != 1 || ids[n-1] != n {
+			t.Fatalf("b holds %d %s (%v), want 1..%d once", len(ids), stream, ids, n)
+		}
+	}
+}
