@@ -98,7 +98,6 @@ func normalizeURI(s string) string {
 	return s
 }
 
-
 // member is the fan-out identity of a target task run: its task ID, plus
 // the iteration value inside Each, plus the sub-target name of a list.
 func member(rc *plugin.RunContext, sub string) string {

@@ -416,4 +416,3 @@ func (b *bufWriter) flush() error {
 	}
 	return nil
 }
-

@@ -405,4 +405,3 @@ func streamOfFile(name string) string {
 	}
 	return base
 }
-

@@ -88,8 +88,8 @@ func New(kv plugin.KV, scope, stateName string) *Store {
 // Name is the stateName.
 func (s *Store) Name() string { return s.name }
 
-func (s *Store) runKey() string             { return s.name + "/run" }
-func (s *Store) targetsKey() string         { return s.name + "/targets" }
+func (s *Store) runKey() string              { return s.name + "/run" }
+func (s *Store) targetsKey() string          { return s.name + "/targets" }
 func (s *Store) ackKey(member string) string { return s.name + "/ack/" + member }
 
 func (s *Store) getJSON(ctx context.Context, key string, v any) (bool, error) {

@@ -297,4 +297,3 @@ func kindText(k rows.Kind) string {
 	}
 	return k.String()
 }
-
