@@ -149,10 +149,13 @@ func toTimestampStruct(t time.Time) sqlTimestampStruct {
 // bindParams lays out args in buf and binds them to h. Parameters are
 // positional (?); names are rejected because ODBC has no portable syntax.
 func bindParams(c *Conn, h handle, buf *cbuf, pt *paramTypes, args []driver.NamedValue) error {
+	l := c.l
+	// Drop earlier bindings: a previous execution with more parameters
+	// would leave pointers into memory that buf.ensure may free below.
+	l.SQLFreeStmt(h, sqlResetParams)
 	if len(args) == 0 {
 		return nil
 	}
-	l := c.l
 	vals := make([]pval, len(args))
 	total := 0
 	for i, a := range args {
