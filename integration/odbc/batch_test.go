@@ -109,7 +109,7 @@ func TestStreamingResultSets(t *testing.T) {
 			if _, err := odbc.ExecBatch(ctx, conn, "INSERT INTO "+tbl+" (id, s, f, d, ts, bin) VALUES (?, ?, ?, ?, ?, ?)", batchRows(5000)); err != nil {
 				t.Fatal(err)
 			}
-			checkBatch(t, b.withStreaming().open(t), tbl, 5000)
+			checkBatch(t, openDSN(t, b.name, b.streamingDSN(t)), tbl, 5000)
 		})
 	}
 }
@@ -129,7 +129,7 @@ func TestFetchWithGetData(t *testing.T) {
 			if _, err := odbc.ExecBatch(ctx, conn, "INSERT INTO "+tbl+" (id, s, f, d, ts, bin) VALUES (?, ?, ?, ?, ?, ?)", batchRows(300)); err != nil {
 				t.Fatal(err)
 			}
-			c, err := odbc.NewConnector(b.conn)
+			c, err := odbc.NewConnector(b.dsn(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestExecBatchChunksAndFallback(t *testing.T) {
 	for _, b := range backends(t) {
 		for _, mode := range []string{"chunks", "row-by-row"} {
 			t.Run(b.name+"/"+mode, func(t *testing.T) {
-				c, err := odbc.NewConnector(b.conn)
+				c, err := odbc.NewConnector(b.dsn(t))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -19,7 +19,7 @@ func BenchmarkExecBatch(b *testing.B) {
 	for _, be := range backends(b) {
 		for _, mode := range []string{"autocommit", "tx"} {
 			b.Run(be.name+"/"+mode, func(b *testing.B) {
-				c, err := odbc.NewConnector(be.conn)
+				c, err := odbc.NewConnector(be.dsn(b))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -68,9 +68,9 @@ func BenchmarkSelect(b *testing.B) {
 			streaming bool
 		}{{0, false}, {1, false}, {1024, false}, {0, true}, {1, true}, {1024, true}} {
 			mode := "buffered"
-			cs := be.conn
+			cs := be.dsn(b)
 			if v.streaming {
-				mode, cs = "streaming", be.withStreaming().conn
+				mode, cs = "streaming", be.streamingDSN(b)
 			}
 			name := fmt.Sprintf("bound-rows=%d", v.fetch)
 			if v.fetch == 0 {

@@ -12,21 +12,21 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/sluicehq/sluice/integration/testenv"
 	"github.com/sluicehq/sluice/internal/odbc"
 )
 
 // backend describes one server reached through ODBC and its SQL dialect.
 type backend struct {
 	name    string
-	conn    string
 	sleep   string // a query that runs for about 20 seconds
 	missing struct {
 		state  string
 		native int32
 	}
 	dupState string
-	// quirks
-	boolIsInt bool // MariaDB BOOLEAN is TINYINT(1): reads back as int64
+	// boolIsInt: MariaDB's BOOLEAN is TINYINT(1) and reads back as int64.
+	boolIsInt bool
 	// streaming is what the connection string needs for the driver to
 	// stream result sets instead of buffering them whole on the client.
 	streaming string
@@ -34,57 +34,61 @@ type backend struct {
 
 var tableSeq atomic.Int64
 
-// backends returns the servers configured for this run; a test using none
-// is skipped. integration/services/up exports the connection strings.
+// backends lists the servers the tests run against; each subtest asks
+// testenv for its connection string (b.dsn), so a server that is not up
+// skips only its own subtests (and fails them in CI). A machine without
+// unixODBC skips everything outside CI.
 func backends(tb testing.TB) []backend {
 	tb.Helper()
-	out, why := configured()
-	if len(out) == 0 {
-		tb.Skip("skipping: " + why)
-	}
-	return out
-}
-
-func configured() ([]backend, string) {
 	if err := odbc.Available(); err != nil {
-		return nil, err.Error()
-	}
-	var out []backend
-	if cs := os.Getenv("SLUICE_TEST_ODBC_MARIADB"); cs != "" {
-		b := backend{name: "mariadb", conn: cs, sleep: "SELECT SLEEP(20)", dupState: "23000", boolIsInt: true,
-			streaming: "OPTION=1048576;"}
-		b.missing.state, b.missing.native = "42S02", 1146
-		out = append(out, b)
-	}
-	if cs := os.Getenv("SLUICE_TEST_ODBC_POSTGRES"); cs != "" {
-		// BoolsAsChar=0: booleans as SQL_BIT instead of the driver's
-		// default of reporting them as VARCHAR.
-		if !strings.Contains(strings.ToLower(cs), "boolsaschar") {
-			cs = strings.TrimRight(cs, ";") + ";BoolsAsChar=0;"
+		if testenv.InCI() {
+			tb.Fatal(err)
 		}
-		b := backend{name: "postgres", conn: cs, sleep: "SELECT pg_sleep(20)", dupState: "23505",
-			streaming: "UseDeclareFetch=1;Fetch=1000;"}
-		b.missing.state = "42P01"
-		out = append(out, b)
+		tb.Skip("skipping: " + err.Error())
 	}
-	return out, "neither SLUICE_TEST_ODBC_MARIADB nor SLUICE_TEST_ODBC_POSTGRES is set (eval \"$(integration/services/up)\")"
+	maria := backend{name: "mariadb", sleep: "SELECT SLEEP(20)", dupState: "23000", boolIsInt: true,
+		streaming: "OPTION=1048576;"}
+	maria.missing.state, maria.missing.native = "42S02", 1146
+	pg := backend{name: "postgres", sleep: "SELECT pg_sleep(20)", dupState: "23505",
+		streaming: "UseDeclareFetch=1;Fetch=1000;"}
+	pg.missing.state = "42P01"
+	return []backend{maria, pg}
 }
 
-// withStreaming returns the backend with its streaming options added.
-func (b backend) withStreaming() backend {
-	b.conn = strings.TrimRight(b.conn, ";") + ";" + b.streaming
-	return b
+// dsn returns the backend's connection string, or skips the test.
+func (b backend) dsn(tb testing.TB) string {
+	tb.Helper()
+	if b.name == "mariadb" {
+		return testenv.ODBCMariaDB(tb)
+	}
+	cs := testenv.ODBCPostgres(tb)
+	// BoolsAsChar=0: booleans as SQL_BIT instead of the driver's default
+	// of reporting them as VARCHAR.
+	if !strings.Contains(strings.ToLower(cs), "boolsaschar") {
+		cs = strings.TrimRight(cs, ";") + ";BoolsAsChar=0;"
+	}
+	return cs
+}
+
+// streamingDSN is dsn with the options that make the driver stream.
+func (b backend) streamingDSN(tb testing.TB) string {
+	return strings.TrimRight(b.dsn(tb), ";") + ";" + b.streaming
 }
 
 func (b backend) open(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("odbc", b.conn)
+	return openDSN(t, b.name, b.dsn(t))
+}
+
+func openDSN(t testing.TB, name, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("odbc", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	if err := db.PingContext(context.Background()); err != nil {
-		t.Fatalf("%s: %v", b.name, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return db
 }

@@ -88,7 +88,7 @@ func TestRowsAffected(t *testing.T) {
 func TestPreparedReuseAndSmallFetch(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			c, err := odbc.NewConnector(b.conn)
+			c, err := odbc.NewConnector(b.dsn(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -57,7 +57,7 @@ func TestTransactions(t *testing.T) {
 			if _, err := conn.ExecContext(ctx, "INSERT INTO "+tbl+" VALUES (11, 'auto')"); err != nil {
 				t.Fatal(err)
 			}
-			other, err := sql.Open("odbc", b.conn)
+			other, err := sql.Open("odbc", b.dsn(t))
 			if err != nil {
 				t.Fatal(err)
 			}
