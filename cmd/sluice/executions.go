@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/storage"
 )
 
 func newExecutionsCmd(g *globalFlags) *cobra.Command {
@@ -101,6 +102,42 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&logs, "logs", false, "print the execution's logs too")
-	cmd.AddCommand(list, show)
+	del := &cobra.Command{
+		Use:   "delete EXECUTION_ID...",
+		Short: "Delete executions with their logs and purge their files from internal storage",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repo, err := g.openRepo()
+			if err != nil {
+				return err
+			}
+			defer repo.Close()
+			store, err := g.openStore()
+			if err != nil {
+				return err
+			}
+			for _, id := range args {
+				ex, err := repo.GetExecution(cmd.Context(), id)
+				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
+					return invalid(err)
+				}
+				if err != nil {
+					return err
+				}
+				if !ex.State.Terminated() && ex.State != state.Paused {
+					return invalid(fmt.Errorf("execution %s is %s; delete it once it has ended", ex.ID, ex.State))
+				}
+				if err := store.DeletePrefix(cmd.Context(), storage.ExecutionPrefix(ex.Namespace, ex.FlowID, ex.ID)); err != nil {
+					return fmt.Errorf("purging files of %s: %w", ex.ID, err)
+				}
+				if err := repo.DeleteExecution(cmd.Context(), ex.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s (%s.%s)\n", ex.ID, ex.Namespace, ex.FlowID)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(list, show, del)
 	return cmd
 }

@@ -52,6 +52,8 @@ tasks:
     commands:
       - echo ran >> `+marker+`
       - 'echo ''::{"outputs":{"rows":42}}::'''
+      - echo data > f.txt
+    outputFiles: [f.txt]
   - id: second
     type: core.Fail
     errorMessage: "broken after {{ outputs.first.vars.rows }} rows"
@@ -88,6 +90,16 @@ tasks:
 	var ex jsonExecution
 	if err := json.NewDecoder(strings.NewReader(out)).Decode(&ex); err != nil || ex.ID != id || ex.Restarts != 1 || len(ex.TaskRuns) != 2 {
 		t.Errorf("show json: %v %+v", err, ex)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "home", "storage", "cli", "test", "restartable", "executions")); len(entries) != 1 {
+		t.Errorf("expected the execution's files in storage: %v", entries)
+	}
+	out, _, code = sluice(t, "executions", "delete", id)
+	if code != 0 || !strings.Contains(out, "deleted "+id) {
+		t.Errorf("delete: %d %s", code, out)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "home", "storage", "cli", "test", "restartable", "executions")); len(entries) != 0 {
+		t.Errorf("storage not purged: %v", entries)
 	}
 	if _, _, code := sluice(t, "executions", "show", "nonexistent-id"); code != exitInvalid {
 		t.Errorf("show of unknown id: exit %d", code)
