@@ -40,7 +40,13 @@ type Engine struct {
 	// display); it must not block.
 	OnTaskRun func(e *state.Execution, tr *state.TaskRun)
 
-	templates sync.Map // source → *template.Template
+	// Flows finds the flows core.Subflow runs; nil searches the running
+	// flow's folder.
+	Flows FlowLoader
+
+	templates       sync.Map // source → *template.Template
+	depth           int      // subflow nesting
+	parentExecution string
 }
 
 // EnvsFromEnviron collects SLUICE_ENV_NAME variables as {{ envs.name }}
@@ -106,7 +112,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, raw map[string]any) (*state.E
 	ex := &state.Execution{
 		ID: id, Namespace: f.Namespace, FlowID: f.ID,
 		FlowSource: string(f.Source), FlowFile: f.File,
-		State: state.Created, Inputs: inputs, Labels: f.Labels,
+		State: state.Created, Inputs: inputs, Labels: f.Labels, ParentID: e.parentExecution,
 	}
 	return e.execute(ctx, f, ex, nil)
 }
@@ -185,6 +191,8 @@ type execution struct {
 	ex   *state.Execution
 	prev map[string]*state.TaskRun
 
+	depth int
+
 	mu      sync.Mutex
 	outputs []outputEntry
 	logs    *logSink
@@ -197,7 +205,7 @@ type outputEntry struct {
 }
 
 func (e *Engine) execute(ctx context.Context, f *Flow, ex *state.Execution, prev map[string]*state.TaskRun) (*state.Execution, error) {
-	x := &execution{eng: e, flow: f, ex: ex, prev: prev}
+	x := &execution{eng: e, flow: f, ex: ex, prev: prev, depth: e.depth}
 	x.logs = newLogSink(e.Repo, ex.ID)
 	defer x.logs.close()
 	ex.State = state.Running

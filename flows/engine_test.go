@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/state"
@@ -360,4 +364,44 @@ tasks:
 		t.Fatal(err)
 	}
 	env.RequireState(ex, state.Killed)
+}
+
+func TestSubflow(t *testing.T) {
+	env := flowtest.New(t)
+	dir := t.TempDir()
+	child := "id: child\nnamespace: t\ninputs:\n  - name: x\n    type: INT\ntasks:\n  - id: double\n    type: core.Return\n    format: \"{{ inputs.x * 2 }}\"\n  - id: maybe\n    type: core.Fail\n    condition: \"{{ inputs.x > 100 }}\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "child.yml"), []byte(child), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env.Engine.Flows = flows.DirLoader(dir)
+	ex := env.Run(`id: parent
+namespace: t
+tasks:
+  - id: call
+    type: io.kestra.core.tasks.flows.Flow
+    namespace: t
+    flowId: child
+    inputs:
+      x: "{{ 20 + 1 }}"
+  - id: show
+    type: core.Return
+    format: "{{ outputs.call.outputs.double.value }}"
+  - id: failing
+    type: core.Subflow
+    namespace: t
+    flowId: child
+    inputs: {x: 500}
+`, nil)
+	env.RequireState(ex, state.Failed)
+	if got := env.Output(ex, "show", "value"); got != "42" {
+		t.Errorf("show = %v", got)
+	}
+	childID := env.Output(ex, "call", "executionId").(string)
+	cex, err := env.Repo.GetExecution(context.Background(), childID)
+	if err != nil || cex.ParentID != ex.ID || cex.State != state.Success {
+		t.Errorf("child execution %+v %v", cex, err)
+	}
+	if tr := env.TaskRun(ex, "failing"); !strings.Contains(tr.Error, "ended FAILED") {
+		t.Errorf("failing subflow error %q", tr.Error)
+	}
 }

@@ -150,6 +150,13 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 	if err := x.renderProps(rc, reflect.ValueOf(props), vars); err != nil {
 		return nil, err
 	}
+	if sf, ok := props.(*Subflow); ok {
+		res, err := x.runSubflow(ctx, sf, tr)
+		if res != nil {
+			out = normalizeOutputs(res)
+		}
+		return out, err
+	}
 	task, ok := props.(plugin.Task)
 	if !ok {
 		return nil, fmt.Errorf("%s is not runnable", t.Info.ID)

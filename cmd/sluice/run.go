@@ -26,6 +26,9 @@ type runFlags struct {
 	vars   []string
 }
 
+// flowsDir is --flows: where core.Subflow looks for flows.
+var flowsDir string
+
 func newRunCmd(g *globalFlags) *cobra.Command {
 	rf := &runFlags{}
 	cmd := &cobra.Command{
@@ -55,6 +58,7 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVarP(&rf.inputs, "input", "i", nil, "flow input as name=value (repeatable; FILE inputs take a path)")
 	cmd.Flags().StringArrayVar(&rf.vars, "var", nil, "variable as name=value, read as {{ vars.name }} (repeatable)")
+	cmd.Flags().StringVar(&flowsDir, "flows", "", "folder of flow files where subflows are looked up (default: the flow's folder)")
 	return cmd
 }
 
@@ -141,6 +145,9 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	eng := &flows.Engine{
 		Repo: repo, Store: store, Logger: logger, LogLevel: lvl,
 		Globals: cfg.Globals, DefaultVars: cfg.Vars, Vars: vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
+	}
+	if flowsDir != "" {
+		eng.Flows = flows.DirLoader(flowsDir)
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
