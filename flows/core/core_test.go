@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -111,4 +112,25 @@ tasks:
     condition: "{{ outputs.py.vars.sum == 4 }}"
 `, nil)
 	env.RequireState(ex, state.Success)
+}
+
+func TestNode(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not installed")
+	}
+	env := flowtest.New(t)
+	ex := env.Run(`id: f
+namespace: t
+tasks:
+  - id: js
+    type: io.kestra.core.tasks.scripts.Node
+    inputFiles:
+      main.js: |
+        console.log("::" + JSON.stringify({outputs: {n: [1, 2].length}}) + "::");
+    commands: [node main.js]
+`, nil)
+	env.RequireState(ex, state.Success)
+	if v, _ := env.Output(ex, "js", "vars").(*rows.OrderedMap).Get("n"); fmt.Sprint(v) != "2" {
+		t.Errorf("n = %v", v)
+	}
 }
