@@ -4,6 +4,7 @@ package main
 // init().
 import (
 	_ "github.com/sluicehq/sluice/connectors/jdbc"
+	_ "github.com/sluicehq/sluice/connectors/kafka"
 	_ "github.com/sluicehq/sluice/flows/core"
 	_ "github.com/sluicehq/sluice/serdes/avro"
 	_ "github.com/sluicehq/sluice/serdes/csv"
