@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/storage"
 	_ "github.com/sluicehq/sluice/singer"
 )
 
@@ -42,6 +43,10 @@ func python(t testing.TB) string {
 func out(t testing.TB, env *flowtest.Env, ex *state.Execution, task string, path ...string) any {
 	t.Helper()
 	v := env.Output(ex, task, path[0])
+	b, _ := json.Marshal(v)
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range path[1:] {
 		b, _ := json.Marshal(v)
 		var m map[string]any
@@ -216,4 +221,13 @@ func TestFanoutStateAdvancesToCommonPoint(t *testing.T) {
 			t.Fatalf("b holds %d %s (%v), want 1..%d once", len(ids), stream, ids, n)
 		}
 	}
+}
+
+func mustURI(t testing.TB, s string) storage.URI {
+	t.Helper()
+	u, err := storage.ParseURI(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

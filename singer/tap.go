@@ -253,6 +253,9 @@ func readTap(r io.Reader, name string, st *tapStats, sink tapSink, progress func
 		}
 		switch h.Type {
 		case message.Record:
+			if h.Stream == nil {
+				return &message.LineError{Name: name + " output", Line: lr.Line(), Err: fmt.Errorf(`RECORD message without a "stream" string: %s`, snippet(line))}
+			}
 			st.count["RECORD"]++
 			st.records[string(h.Stream)]++
 			progress(1, int64(len(line)))

@@ -108,11 +108,9 @@ func Skim(line []byte, h *Head, full bool) error {
 			h.Type = ParseType(s)
 			haveType = true
 		case "stream":
-			s, err := stringSpan(v)
-			if err != nil {
-				return fmt.Errorf(`"stream": %w`, err)
-			}
-			h.Stream = s
+			// A non-string stream leaves Stream nil: RECORD and SCHEMA
+			// consumers reject that, other types do not care.
+			h.Stream, _ = stringSpan(v)
 		case "record":
 			h.Record = v
 		case "schema":
