@@ -239,7 +239,7 @@ func TestProduceSASL(t *testing.T) {
 				t.Fatalf("%v %v", out, err)
 			}
 			p["sasl.jaas.config"] = strings.Replace(jaas, "adm1n-secret", "wrong-pass", 1)
-			p["delivery.timeout.ms"] = "2000"
+			p["delivery.timeout.ms"] = "1000"
 			_, err = env.Run(&Produce{Properties: p, Topic: "t", From: map[string]any{"value": "x"}}, "produce")
 			if err == nil {
 				t.Fatal("wrong password accepted")
