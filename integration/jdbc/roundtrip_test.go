@@ -2,6 +2,7 @@ package jdbc_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -152,4 +153,31 @@ func TestPostgresToMySQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareTables(t, my, "users", my, jdbcurl.MySQL, "users_back")
+}
+
+// TestExampleFlows parses both example flows and runs the PostgreSQL one
+// (pointed at the test database).
+func TestExampleFlows(t *testing.T) {
+	sqlserver, err := os.ReadFile("../../examples/mysql-to-sqlserver/flow.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := flowtest.New(t)
+	env.Parse(string(sqlserver))
+
+	src, err := os.ReadFile("../../examples/mysql-to-postgres/flow.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Parse(string(src))
+	_, my := server(t, jdbcurl.MySQL)
+	_, pg := server(t, jdbcurl.Postgres)
+	createUsers(t, my, jdbcurl.MySQL, "users")
+	seedUsers(t, my, "users", 200)
+	createUsers(t, pg, jdbcurl.Postgres, "users")
+	flow := strings.ReplaceAll(string(src), ":3306/test", ":3306/"+testDB)
+	flow = strings.ReplaceAll(flow, ":5432/test", ":5432/"+testDB)
+	ex := env.Run(flow, nil)
+	env.RequireState(ex, state.Success)
+	compareTables(t, my, "users", pg, jdbcurl.Postgres, "users")
 }
