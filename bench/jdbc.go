@@ -517,16 +517,17 @@ func (b *jdbcBench) verify(target string) error {
 }
 
 // runJDBCBatchParams shows how Batch sizes multi-row INSERTs under each
-// server's parameter limit (SQL Server's 2100 on a 30-column table) and
-// what the sizing is worth, measured on SQLite (embedded, no server):
-// a 30-column load with multi-row INSERTs against one INSERT per row.
+// server's parameter limit (SQL Server's 2100 on a 30-column table), then
+// measures what the sizing is worth: a 30-column load into PostgreSQL
+// (when SLUICE_TEST_POSTGRES is set) and SQLite with multi-row INSERTs
+// (method insert), one INSERT per row (method row) and the bulk path (auto).
 func runJDBCBatchParams(args []string) error {
 	fs := flag.NewFlagSet("jdbc-batch-params", flag.ContinueOnError)
-	n := fs.Int("rows", 100_000, "rows loaded into SQLite per method")
+	n := fs.Int("rows", 100_000, "rows loaded per method")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, name := range []string{dialect.SQLServer, dialect.SQLite, dialect.Postgres, dialect.MySQL, dialect.Vectorwise} {
+	for _, name := range []string{dialect.SQLServer, dialect.SQLite, dialect.Postgres, dialect.MySQL} {
 		d := dialect.MustGet(name)
 		for _, cols := range []int{1, 10, 23, 30, 100} {
 			per := d.RowsPerInsert(cols, 1000)
@@ -545,40 +546,67 @@ func runJDBCBatchParams(args []string) error {
 		return err
 	}
 	const ncols = 30
-	var cols []string
+	var cols, defs []string
 	for i := 0; i < ncols; i++ {
 		cols = append(cols, "c"+strconv.Itoa(i))
+		defs = append(defs, "c"+strconv.Itoa(i)+" BIGINT")
 	}
 	uri, err := writeWideRows(store, *n, cols)
 	if err != nil {
 		return err
 	}
-	for _, method := range []string{"insert", "row"} {
-		path := filepath.Join(dir, method+".db")
-		db, err := sql.Open("sqlite", path)
+	type target struct {
+		name  string
+		url   string
+		db    *sql.DB
+		task  func(jdbc.Batch) plugin.Task
+		reset string
+	}
+	var targets []target
+	if base := os.Getenv("SLUICE_TEST_POSTGRES"); base != "" {
+		url, db, err := openBenchDB(jdbcurl.Postgres, base)
 		if err != nil {
 			return err
 		}
-		var defs []string
-		for _, c := range cols {
-			defs = append(defs, c+" INTEGER")
+		defer db.Close()
+		defer db.Exec("DROP TABLE IF EXISTS wide")
+		targets = append(targets, target{"postgres", url, db, func(b jdbc.Batch) plugin.Task { return &jdbc.PostgresBatch{Batch: b} }, "DROP TABLE IF EXISTS wide"})
+	}
+	path := filepath.Join(dir, "wide.db")
+	sdb, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	targets = append(targets, target{"sqlite", "jdbc:sqlite:" + path, sdb, func(b jdbc.Batch) plugin.Task { return &jdbc.SQLiteBatch{Batch: b} }, "DROP TABLE IF EXISTS wide"})
+	for _, tg := range targets {
+		for _, method := range []string{"auto", "insert", "row"} {
+			if _, err := tg.db.Exec(tg.reset); err != nil {
+				return err
+			}
+			if _, err := tg.db.Exec("CREATE TABLE wide (" + strings.Join(defs, ", ") + ")"); err != nil {
+				return err
+			}
+			task := tg.task(jdbc.Batch{Connection: jdbc.Connection{URL: tg.url}, From: uri, Table: "wide", Method: method, Chunk: 1000})
+			rc := benchRunContext(store, "load-"+method)
+			start := time.Now()
+			out, err := task.Run(context.Background(), rc)
+			rc.Cleanup()
+			if err != nil {
+				return err
+			}
+			secs := time.Since(start).Seconds()
+			var per any = 1
+			d := dialect.MustGet(map[string]string{"postgres": dialect.Postgres, "sqlite": dialect.SQLite}[tg.name])
+			switch {
+			case method == "auto" && tg.name == "postgres":
+				per = "copy (one stream)"
+			case method != "row":
+				per = d.RowsPerInsert(ncols, 1000)
+			}
+			emit(map[string]any{"scenario": "jdbc-batch-params", "dialect": tg.name, "columns": ncols, "method": method,
+				"rows": out["rowCount"], "seconds": round(secs, 3), "rows_per_s": int(float64(*n) / secs), "rows_per_statement": per})
 		}
-		if _, err := db.Exec("CREATE TABLE wide (" + strings.Join(defs, ", ") + ")"); err != nil {
-			return err
-		}
-		db.Close()
-		task := &jdbc.SQLiteBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: "jdbc:sqlite:" + path}, From: uri, Table: "wide", Method: method, Chunk: 1000}}
-		rc := benchRunContext(store, "load-"+method)
-		start := time.Now()
-		out, err := task.Run(context.Background(), rc)
-		rc.Cleanup()
-		if err != nil {
-			return err
-		}
-		secs := time.Since(start).Seconds()
-		emit(map[string]any{"scenario": "jdbc-batch-params", "dialect": "sqlite", "columns": ncols, "method": method,
-			"rows": out["rowCount"], "seconds": round(secs, 3), "rows_per_s": int(float64(*n) / secs),
-			"rows_per_statement": map[string]int{"insert": dialect.MustGet(dialect.SQLite).RowsPerInsert(ncols, 1000), "row": 1}[method]})
 	}
 	return nil
 }
