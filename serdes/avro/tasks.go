@@ -3,8 +3,10 @@ package avro
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/internal/taskio"
 	"github.com/sluicehq/sluice/serdes/internal/textval"
 )
@@ -71,69 +73,23 @@ func (t *Writer) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs
 	if err != nil {
 		return nil, fmt.Errorf("timeZoneId: %w", err)
 	}
-	src, err := rc.OpenRows(ctx, t.From)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	up, uri, err := rc.CreateFile(ctx, "data.avro")
-	if err != nil {
-		return nil, err
-	}
-	defer up.Close() // discards unless committed
-	enc, err := NewWriter(up, src.Schema(), WriteOptions{
-		Schema: t.Schema, StrictSchema: t.StrictSchema, InferAllFields: t.InferAllFields,
-		TrueValues: t.TrueValues, FalseValues: t.FalseValues, NullValues: t.NullValues,
-		DateFormat: t.DateFormat, TimeFormat: t.TimeFormat, DateTimeFormat: t.DatetimeFormat,
-		TimeZone: loc, Codec: t.Codec,
+	return taskio.WriteFile(ctx, rc, t.From, "data.avro", func(w io.Writer, schema *rows.Schema) (rows.Writer, error) {
+		enc, err := NewWriter(w, schema, WriteOptions{
+			Schema: t.Schema, StrictSchema: t.StrictSchema, InferAllFields: t.InferAllFields,
+			TrueValues: t.TrueValues, FalseValues: t.FalseValues, NullValues: t.NullValues,
+			DateFormat: t.DateFormat, TimeFormat: t.TimeFormat, DateTimeFormat: t.DatetimeFormat,
+			TimeZone: loc, Codec: t.Codec,
+		})
+		if err == nil && t.Schema == "" {
+			rc.Logger().Debug("inferred avro schema", "schema", enc.SchemaJSON())
+		}
+		return enc, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if t.Schema == "" {
-		rc.Logger().Debug("inferred avro schema", "schema", enc.SchemaJSON())
-	}
-	c := rc.Progress("rows")
-	defer c.Done()
-	n, err := taskio.Pump(ctx, enc, src, c, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.From, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if err := up.Commit(); err != nil {
-		return nil, err
-	}
-	return plugin.Outputs{"uri": uri.String(), "count": n}, nil
 }
 
 // Run reads the Avro file into a row file.
 func (t *Reader) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	f, err := taskio.Open(ctx, rc, t.From)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := &taskio.CountingReader{R: f}
-	d, err := NewReader(cr, ReadOptions{Name: t.From})
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	w, err := rc.CreateRows(ctx, "data", d.Schema())
-	if err != nil {
-		return nil, err
-	}
-	defer w.Abort()
-	c := rc.Progress("rows")
-	defer c.Done()
-	n, err := taskio.Pump(ctx, w, d, c, func() int64 { return cr.N })
-	if err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return plugin.Outputs{"uri": w.URI().String(), "count": n}, nil
+	return taskio.ReadFile(ctx, rc, t.From, func(r io.Reader) (rows.Reader, error) {
+		return NewReader(r, ReadOptions{Name: t.From})
+	})
 }

@@ -3,6 +3,7 @@ package csv
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/sluicehq/sluice/flows/plugin"
@@ -205,35 +206,11 @@ func (t *Writer) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs
 	if err != nil {
 		return nil, fmt.Errorf("timeZoneId: %w", err)
 	}
-	src, err := rc.OpenRows(ctx, t.From)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	up, uri, err := rc.CreateFile(ctx, "data.csv")
-	if err != nil {
-		return nil, err
-	}
-	defer up.Close() // discards unless committed
-	enc, err := NewWriter(up, src.Schema(), WriteOptions{
-		Header: t.Header, Separator: sep, Quote: q, LineDelimiter: t.LineDelimiter, Charset: t.Charset,
-		AlwaysQuote: t.AlwaysDelimitText, DateFormat: t.DateFormat, TimeFormat: t.TimeFormat,
-		DateTimeFormat: t.DateTimeFormat, TimeZone: loc,
+	return taskio.WriteFile(ctx, rc, t.From, "data.csv", func(w io.Writer, schema *rows.Schema) (rows.Writer, error) {
+		return NewWriter(w, schema, WriteOptions{
+			Header: t.Header, Separator: sep, Quote: q, LineDelimiter: t.LineDelimiter, Charset: t.Charset,
+			AlwaysQuote: t.AlwaysDelimitText, DateFormat: t.DateFormat, TimeFormat: t.TimeFormat,
+			DateTimeFormat: t.DateTimeFormat, TimeZone: loc,
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	c := rc.Progress("rows")
-	defer c.Done()
-	n, err := taskio.Pump(ctx, enc, src, c, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.From, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if err := up.Commit(); err != nil {
-		return nil, err
-	}
-	return plugin.Outputs{"uri": uri.String(), "count": n}, nil
 }

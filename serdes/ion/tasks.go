@@ -2,9 +2,10 @@ package ion
 
 import (
 	"context"
-	"fmt"
+	"io"
 
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/internal/taskio"
 )
 
@@ -81,31 +82,7 @@ func (t *Reader) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs
 
 // Run writes the row file as Ion text.
 func (t *Writer) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	src, err := rc.OpenRows(ctx, t.From)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	up, uri, err := rc.CreateFile(ctx, "data.ion")
-	if err != nil {
-		return nil, err
-	}
-	defer up.Close() // discards unless committed
-	enc, err := NewWriter(up, src.Schema())
-	if err != nil {
-		return nil, err
-	}
-	c := rc.Progress("rows")
-	defer c.Done()
-	n, err := taskio.Pump(ctx, enc, src, c, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.From, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if err := up.Commit(); err != nil {
-		return nil, err
-	}
-	return plugin.Outputs{"uri": uri.String(), "count": n}, nil
+	return taskio.WriteFile(ctx, rc, t.From, "data.ion", func(w io.Writer, schema *rows.Schema) (rows.Writer, error) {
+		return NewWriter(w, schema)
+	})
 }

@@ -3,8 +3,10 @@ package json
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/internal/taskio"
 	"github.com/sluicehq/sluice/serdes/internal/textval"
 )
@@ -109,35 +111,11 @@ func (t *Writer) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs
 	if err != nil {
 		return nil, fmt.Errorf("timeZoneId: %w", err)
 	}
-	src, err := rc.OpenRows(ctx, t.From)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
 	name := "data.jsonl"
 	if !t.NewLine {
 		name = "data.json"
 	}
-	up, uri, err := rc.CreateFile(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	defer up.Close() // discards unless committed
-	enc, err := NewWriter(up, src.Schema(), WriteOptions{Array: !t.NewLine, Charset: t.Charset, TimeZone: loc})
-	if err != nil {
-		return nil, err
-	}
-	c := rc.Progress("rows")
-	defer c.Done()
-	n, err := taskio.Pump(ctx, enc, src, c, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.From, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if err := up.Commit(); err != nil {
-		return nil, err
-	}
-	return plugin.Outputs{"uri": uri.String(), "count": n}, nil
+	return taskio.WriteFile(ctx, rc, t.From, name, func(w io.Writer, schema *rows.Schema) (rows.Writer, error) {
+		return NewWriter(w, schema, WriteOptions{Array: !t.NewLine, Charset: t.Charset, TimeZone: loc})
+	})
 }
