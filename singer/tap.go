@@ -124,6 +124,9 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 			if len(configs) == 0 {
 				configs = []catalog.StreamConfig{{Selected: true}}
 			}
+			for _, w := range cat.Unknown(configs) {
+				log.Warn(w)
+			}
 			if err := cat.Apply(configs, catalog.Options{Legacy: s.features.properties && !s.features.catalog}); err != nil {
 				return nil, err
 			}

@@ -98,8 +98,9 @@ type Options struct {
 
 // Apply edits the metadata of every stream each configuration applies to,
 // in order, so later entries override earlier ones (a first entry for all
-// streams, then exceptions). It returns an error for an entry naming a
-// stream the catalog does not have, or an invalid pattern.
+// streams, then exceptions). Entries naming a stream the catalog does not
+// have change nothing (Kestra ignores them too; see Unknown). It returns an
+// error for an invalid pattern.
 func (c *Catalog) Apply(configs []StreamConfig, opt Options) error {
 	patterns := make([][]*regexp.Regexp, len(configs))
 	for i, cfg := range configs {
@@ -109,9 +110,6 @@ func (c *Catalog) Apply(configs []StreamConfig, opt Options) error {
 				return fmt.Errorf("streamsConfigurations[%d].propertiesPattern %q: %w", i, p, err)
 			}
 			patterns[i] = append(patterns[i], re)
-		}
-		if cfg.Stream != "" && c.find(cfg.Stream) == nil {
-			return fmt.Errorf("streamsConfigurations[%d]: the tap has no stream %q (it has: %s)", i, cfg.Stream, strings.Join(c.Streams(), ", "))
 		}
 	}
 	for _, s := range c.streams {
@@ -123,6 +121,17 @@ func (c *Catalog) Apply(configs []StreamConfig, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// Unknown describes the entries that name a stream the catalog lacks.
+func (c *Catalog) Unknown(configs []StreamConfig) []string {
+	var out []string
+	for i, cfg := range configs {
+		if cfg.Stream != "" && c.find(cfg.Stream) == nil {
+			out = append(out, fmt.Sprintf("streamsConfigurations[%d]: the tap has no stream %q (it has: %s)", i, cfg.Stream, strings.Join(c.Streams(), ", ")))
+		}
+	}
+	return out
 }
 
 func (c *Catalog) find(stream string) map[string]any {

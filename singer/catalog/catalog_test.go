@@ -84,8 +84,12 @@ func TestApply(t *testing.T) {
 
 func TestApplyErrorsAndLegacy(t *testing.T) {
 	c, _ := Parse([]byte(discovered))
-	if err := c.Apply([]StreamConfig{{Stream: "nope", Selected: true}}, Options{}); err == nil || !strings.Contains(err.Error(), `no stream "nope" (it has: users, orders)`) {
+	unknown := []StreamConfig{{Selected: true}, {Stream: "nope", Selected: true}}
+	if err := c.Apply(unknown, Options{}); err != nil {
 		t.Errorf("err = %v", err)
+	}
+	if u := c.Unknown(unknown); len(u) != 1 || !strings.Contains(u[0], `streamsConfigurations[1]: the tap has no stream "nope" (it has: users, orders)`) {
+		t.Errorf("Unknown = %v", u)
 	}
 	if err := c.Apply([]StreamConfig{{PropertiesPattern: []string{"("}}}, Options{}); err == nil || !strings.Contains(err.Error(), "propertiesPattern") {
 		t.Errorf("err = %v", err)
