@@ -16,10 +16,16 @@ type sink interface {
 	write(ctx context.Context, s *session, tx *sql.Tx, into string, u *unit) (int64, error)
 }
 
-// driverArg is the database/sql argument for a converted value.
-func driverArg(d *dialect.Dialect, v rows.Value) any {
+// driverArg is the database/sql argument for a converted value of a
+// column of type t.
+func driverArg(d *dialect.Dialect, t *dialect.Type, v rows.Value) any {
 	switch v.Kind() {
 	case rows.KindNull:
+		if d.Name == dialect.SQLServer && t.Kind == rows.KindBytes {
+			// go-mssqldb types an untyped NULL as NVARCHAR, which SQL
+			// Server refuses to convert to VARBINARY.
+			return []byte(nil)
+		}
 		return nil
 	case rows.KindBool:
 		if d.Name == dialect.SQLite {
@@ -109,8 +115,8 @@ func (p *paramInsertSink) write(ctx context.Context, s *session, tx *sql.Tx, int
 			}
 			args = args[:0]
 			for i := off; i < off+k; i++ {
-				for _, v := range c.row(i) {
-					args = append(args, driverArg(p.d, v))
+				for j, v := range c.row(i) {
+					args = append(args, driverArg(p.d, &p.cols[j].Type, v))
 				}
 			}
 			r, err := st.ExecContext(ctx, args...)
@@ -145,7 +151,7 @@ func (p *stmtSink) write(ctx context.Context, s *session, tx *sql.Tx, into strin
 	for c := u.next(); c != nil; c = u.next() {
 		for i := 0; i < c.n; i++ {
 			for j, v := range c.row(i) {
-				args[j] = driverArg(p.d, v)
+				args[j] = driverArg(p.d, &p.cols[j].Type, v)
 			}
 			r, err := st.ExecContext(ctx, args...)
 			if err != nil {

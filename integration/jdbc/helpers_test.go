@@ -4,9 +4,7 @@
 package jdbc_test
 
 import (
-	"crypto/md5"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -264,9 +262,4 @@ func compareTables(t *testing.T, my *sql.DB, myTable string, pg *sql.DB, pgDiale
 			t.Errorf("column %s: %d vs %d rows", c.name, len(x), len(y))
 		}
 	}
-}
-
-func md5hex(s string) string {
-	h := md5.Sum([]byte(s))
-	return hex.EncodeToString(h[:])
 }
