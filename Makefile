@@ -14,6 +14,8 @@ GO ?= go
 # The whole run, integration tests included; unit tests alone take well under 2 minutes.
 TEST_TIMEOUT ?= 20m
 GOTESTFLAGS ?=
+# make test PKGS=./connectors/... runs a part of the tests.
+PKGS ?= ./...
 STATICCHECK_VERSION ?= v0.8.2
 SLUICE_CACHE ?= $(HOME)/.cache/sluice
 STATICCHECK := $(SLUICE_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
@@ -32,13 +34,13 @@ build:
 test:
 	@vars=$$(integration/services/up); up_rc=$$?; \
 	eval "$$vars"; \
-	echo "go test -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./..."; \
-	$(GO) test -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...; test_rc=$$?; \
+	echo "go test -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) $(PKGS)"; \
+	$(GO) test -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) $(PKGS); test_rc=$$?; \
 	if [ $$up_rc -ne 0 ]; then echo "make test: integration/services/up failed (exit $$up_rc), see its messages above" >&2; exit 1; fi; \
 	exit $$test_rc
 
 test-unit:
-	$(GO) test -short -timeout 5m $(GOTESTFLAGS) ./...
+	$(GO) test -short -timeout 5m $(GOTESTFLAGS) $(PKGS)
 
 lint: fmt-check vet staticcheck
 

@@ -32,9 +32,17 @@ fail() {
 	return 1
 }
 
-# pid_alive FILE: the process whose pid FILE holds is running.
+# pid_alive FILE [WORD]: the process whose pid FILE holds is running, and its
+# command line contains WORD. The check on WORD keeps a stale pid file (the
+# machine restarted, the pid went to another program) from making down or a
+# restart signal a process that up did not start.
 pid_alive() {
-	[[ -s $1 ]] && kill -0 "$(head -n1 "$1")" 2>/dev/null
+	[[ -s $1 ]] || return 1
+	local pid
+	pid=$(head -n1 "$1")
+	[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+	[[ -z ${2:-} ]] && return 0
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
@@ -65,7 +73,7 @@ run_logged() {
 	# 3>&- 9>&-: see spawn.
 	if ! "$@" >"$logfile" 2>&1 3>&- 9>&-; then
 		log "command failed: $* (last lines of $logfile follow)"
-		tail -n 40 "$logfile" | sed 's/^/    | /' >&2
+		tail -n 40 "$logfile" | awk '{ print "    | " $0 }' >&2
 		return 1
 	fi
 }
@@ -83,10 +91,11 @@ spawn() {
 		"$pidfile" "$dir" "$@" >>"$logfile" 2>&1 </dev/null 3>&- 9>&- &
 }
 
-# stop_pid NAME PIDFILE [SECONDS]: TERM, then KILL after SECONDS.
+# stop_pid NAME PIDFILE WORD [SECONDS]: TERM, then KILL after SECONDS, if the
+# pid in PIDFILE is a live process whose command line contains WORD.
 stop_pid() {
-	local name=$1 pidfile=$2 secs=${3:-30}
-	if ! pid_alive "$pidfile"; then
+	local name=$1 pidfile=$2 word=$3 secs=${4:-30}
+	if ! pid_alive "$pidfile" "$word"; then
 		rm -f "$pidfile"
 		return 0
 	fi

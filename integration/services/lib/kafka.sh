@@ -31,6 +31,11 @@ kafka_ok() {
 # kafka_fetch: resolves the broker's classpath into $KAFKA_HOME/libs once.
 kafka_fetch() {
 	[[ -f $KAFKA_HOME/libs/.complete ]] && return 0
+	# Already tried (and reported) by up's background download.
+	if [[ -n ${TMP:-} && -e $TMP/kafka.fetch-failed ]]; then
+		fail "kafka: no broker jars (see the Maven error above)"
+		return 1
+	fi
 	command -v mvn >/dev/null 2>&1 || { fail "kafka: mvn not found (package maven)"; return 1; }
 	log "kafka: resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION from Maven Central"
 	rm -rf "$KAFKA_HOME/libs.tmp"
@@ -38,8 +43,11 @@ kafka_fetch() {
 	run_logged "$KAFKA_HOME/mvn.log" mvn -B -ntp -f "$SERVICES_DIR/kafka/pom.xml" \
 		-Dmaven.repo.local="$MAVEN_REPO" -Dkafka.version="$KAFKA_VERSION" \
 		"$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" -DincludeScope=runtime \
-		-DoutputDirectory="$KAFKA_HOME/libs.tmp" </dev/null ||
-		{ fail "kafka: Maven could not resolve the broker"; return 1; }
+		-DoutputDirectory="$KAFKA_HOME/libs.tmp" -Dstyle.color=never </dev/null || {
+		[[ -n ${TMP:-} ]] && touch "$TMP/kafka.fetch-failed"
+		fail "kafka: Maven could not resolve the broker"
+		return 1
+	}
 	rm -rf "$KAFKA_HOME/libs"
 	mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
 	touch "$KAFKA_HOME/libs/.complete"
@@ -91,7 +99,7 @@ CONF
 
 kafka_up() {
 	if kafka_ok; then
-		if pid_alive "$KAFKA_PIDFILE"; then
+		if pid_alive "$KAFKA_PIDFILE" kafka.Kafka; then
 			log "kafka: already running on 127.0.0.1:$KAFKA_PORT"
 		else
 			log "kafka: a broker not started by up answers on 127.0.0.1:$KAFKA_PORT; using it"
@@ -99,14 +107,14 @@ kafka_up() {
 		return 0
 	fi
 	kcat_bin >/dev/null || { fail "kafka: kcat not found (package kafkacat)"; return 1; }
-	if ! pid_alive "$KAFKA_PIDFILE" && { port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; }; then
+	if ! pid_alive "$KAFKA_PIDFILE" kafka.Kafka && { port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; }; then
 		fail "kafka: port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is taken by a process that is not a working broker"
 		return 1
 	fi
 	local java
 	java=$(java17) || { fail "kafka: no Java 17 or newer found (set SLUICE_JAVA)"; return 1; }
 	kafka_fetch || return 1
-	if pid_alive "$KAFKA_PIDFILE"; then
+	if pid_alive "$KAFKA_PIDFILE" kafka.Kafka; then
 		# Started by an earlier up and still starting (or hung): give it time
 		# before deciding it is broken.
 		if wait_until 60 "kafka started earlier" kafka_ok; then
@@ -114,7 +122,7 @@ kafka_up() {
 			return 0
 		fi
 		log "kafka: running but not answering; restarting it"
-		stop_pid kafka "$KAFKA_PIDFILE" 30
+		stop_pid kafka "$KAFKA_PIDFILE" kafka.Kafka 30
 	fi
 	kafka_write_config
 	local jvm=("$java" -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
@@ -133,7 +141,7 @@ kafka_up() {
 	log "kafka: starting $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
 	spawn "$KAFKA_PIDFILE" "$KAFKA_DIR/kafka.out" "$KAFKA_DIR" "${jvm[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
 	if ! wait_until 120 "kafka to answer metadata requests" kafka_ok; then
-		tail -n 30 "$KAFKA_DIR/kafka.out" "$KAFKA_DIR/logs/server.log" 2>/dev/null | sed 's/^/    | /' >&2
+		tail -n 30 "$KAFKA_DIR/kafka.out" "$KAFKA_DIR/logs/server.log" 2>/dev/null | awk '{ print "    | " $0 }' >&2
 		fail "kafka: broker did not come up (logs: $KAFKA_DIR/kafka.out, $KAFKA_DIR/logs/server.log)"
 		return 1
 	fi
@@ -148,5 +156,5 @@ kafka_env() {
 }
 
 kafka_down() {
-	stop_pid kafka "$KAFKA_PIDFILE" 60
+	stop_pid kafka "$KAFKA_PIDFILE" kafka.Kafka 60
 }

@@ -48,11 +48,11 @@ CNF
 }
 
 mysql_up() {
-	if pid_alive "$MYSQL_PIDFILE" && mysql_tcp_ok >/dev/null 2>&1; then
+	if pid_alive "$MYSQL_PIDFILE" mariadbd && mysql_tcp_ok >/dev/null 2>&1; then
 		log "mariadb: already running on 127.0.0.1:$MYSQL_PORT"
 		return 0
 	fi
-	if ! pid_alive "$MYSQL_PIDFILE" && port_open "$MYSQL_PORT"; then
+	if ! pid_alive "$MYSQL_PIDFILE" mariadbd && port_open "$MYSQL_PORT"; then
 		if mysql_tcp_ok >/dev/null 2>&1; then
 			log "mariadb: a server not started by up answers on 127.0.0.1:$MYSQL_PORT as root; using it"
 			return 0
@@ -72,15 +72,15 @@ mysql_up() {
 		run_logged "$MYSQL_DIR/install-db.log" mariadb-install-db --defaults-file="$MYSQL_DIR/my.cnf" \
 			--auth-root-authentication-method=normal --skip-test-db || { fail "mariadb: mariadb-install-db failed"; return 1; }
 	fi
-	if pid_alive "$MYSQL_PIDFILE"; then
+	if pid_alive "$MYSQL_PIDFILE" mariadbd; then
 		log "mariadb: running but not answering; restarting it"
-		stop_pid mariadb "$MYSQL_PIDFILE" 60
+		stop_pid mariadb "$MYSQL_PIDFILE" mariadbd 60
 	fi
 	log "mariadb: starting on 127.0.0.1:$MYSQL_PORT"
 	rm -f "$MYSQL_SOCK"
 	spawn - "$MYSQL_DIR/mariadbd.out" / mariadbd --defaults-file="$MYSQL_DIR/my.cnf"
 	if ! wait_until 90 "mariadb socket" mariadb-admin --defaults-file="$MYSQL_DIR/my.cnf" -uroot ping; then
-		tail -n 30 "$MYSQL_DIR/mariadbd.err" 2>/dev/null | sed 's/^/    | /' >&2
+		tail -n 30 "$MYSQL_DIR/mariadbd.err" 2>/dev/null | awk '{ print "    | " $0 }' >&2
 		fail "mariadb: server did not come up (log: $MYSQL_DIR/mariadbd.err)"
 		return 1
 	fi
@@ -111,5 +111,5 @@ mysql_env() {
 }
 
 mysql_down() {
-	stop_pid mariadb "$MYSQL_PIDFILE" 60
+	stop_pid mariadb "$MYSQL_PIDFILE" mariadbd 60
 }

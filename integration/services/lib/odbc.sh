@@ -48,7 +48,7 @@ odbc_up() {
 		if out=$(odbc_query "$ODBC_MARIADB_CONN"); then
 			ODBC_MARIADB_OK=1
 		else
-			printf '%s\n' "$out" | sed 's/^/    | /' >&2
+			printf '%s\n' "$out" | awk '{ print "    | " $0 }' >&2
 			fail "odbc: select 1 through [MariaDB Unicode] failed"
 			ok=1
 		fi
@@ -57,7 +57,7 @@ odbc_up() {
 		if out=$(odbc_query "$ODBC_POSTGRES_CONN"); then
 			ODBC_POSTGRES_OK=1
 		else
-			printf '%s\n' "$out" | sed 's/^/    | /' >&2
+			printf '%s\n' "$out" | awk '{ print "    | " $0 }' >&2
 			fail "odbc: select 1 through [PostgreSQL Unicode] failed"
 			ok=1
 		fi

@@ -26,6 +26,11 @@ registry_ok() {
 
 registry_fetch() {
 	[[ -f $APICURIO_HOME/.complete ]] && return 0
+	# Already tried (and reported) by up's background download.
+	if [[ -n ${TMP:-} && -e $TMP/registry.fetch-failed ]]; then
+		fail "registry: no Apicurio jars (see the Maven error above)"
+		return 1
+	fi
 	command -v mvn >/dev/null 2>&1 || { fail "registry: mvn not found (package maven)"; return 1; }
 	log "registry: fetching io.apicurio:apicurio-registry-app:$APICURIO_VERSION from Maven Central"
 	rm -rf "$APICURIO_HOME"
@@ -34,8 +39,11 @@ registry_fetch() {
 	run_logged "$APICURIO_HOME/mvn.log" mvn -B -ntp -f "$SERVICES_DIR/kafka/pom.xml" \
 		-Dmaven.repo.local="$MAVEN_REPO" "$MAVEN_DEPENDENCY_PLUGIN:copy" \
 		-Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
-		-DoutputDirectory="$APICURIO_HOME/dl" </dev/null ||
-		{ fail "registry: Maven could not fetch Apicurio Registry"; return 1; }
+		-DoutputDirectory="$APICURIO_HOME/dl" -Dstyle.color=never </dev/null || {
+		[[ -n ${TMP:-} ]] && touch "$TMP/registry.fetch-failed"
+		fail "registry: Maven could not fetch Apicurio Registry"
+		return 1
+	}
 	tar -xzf "$APICURIO_HOME"/dl/*.tar.gz -C "$APICURIO_HOME" || { fail "registry: could not unpack Apicurio"; return 1; }
 	rm -rf "$APICURIO_HOME/dl"
 	touch "$APICURIO_HOME/.complete"
@@ -53,14 +61,14 @@ registry_jar() {
 
 registry_up() {
 	if registry_ok; then
-		if pid_alive "$REGISTRY_PIDFILE"; then
+		if pid_alive "$REGISTRY_PIDFILE" apicurio; then
 			log "registry: already running at $REGISTRY_URL"
 		else
 			log "registry: a registry not started by up answers at $REGISTRY_URL; using it"
 		fi
 		return 0
 	fi
-	if ! pid_alive "$REGISTRY_PIDFILE" && port_open "$REGISTRY_PORT"; then
+	if ! pid_alive "$REGISTRY_PIDFILE" apicurio && port_open "$REGISTRY_PORT"; then
 		fail "registry: port $REGISTRY_PORT is taken by a process that does not answer GET $REGISTRY_URL/subjects"
 		return 1
 	fi
@@ -68,12 +76,12 @@ registry_up() {
 	java=$(java17) || { fail "registry: no Java 17 or newer found (set SLUICE_JAVA)"; return 1; }
 	registry_fetch || return 1
 	jar=$(registry_jar) || { fail "registry: no runner jar in $APICURIO_HOME"; return 1; }
-	if pid_alive "$REGISTRY_PIDFILE"; then
+	if pid_alive "$REGISTRY_PIDFILE" apicurio; then
 		if wait_until 60 "registry started earlier" registry_ok; then
 			log "registry: up"
 			return 0
 		fi
-		stop_pid registry "$REGISTRY_PIDFILE" 30
+		stop_pid registry "$REGISTRY_PIDFILE" apicurio 30
 	fi
 	mkdir -p "$REGISTRY_DIR"
 	log "registry: starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT"
@@ -89,7 +97,7 @@ registry_up() {
 		-Dapicurio.rest.deletion.group.enabled=true \
 		-jar "$jar"
 	if ! wait_until 120 "the schema registry to answer GET /subjects" registry_ok; then
-		grep -v '^[[:space:]]*at ' "$REGISTRY_DIR/registry.log" | tail -n 20 | sed 's/^/    | /' >&2
+		grep -v '^[[:space:]]*at ' "$REGISTRY_DIR/registry.log" | tail -n 20 | awk '{ print "    | " $0 }' >&2
 		fail "registry: Apicurio did not come up (log: $REGISTRY_DIR/registry.log)"
 		return 1
 	fi
@@ -101,5 +109,5 @@ registry_env() {
 }
 
 registry_down() {
-	stop_pid registry "$REGISTRY_PIDFILE" 30
+	stop_pid registry "$REGISTRY_PIDFILE" apicurio 30
 }
