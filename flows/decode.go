@@ -296,7 +296,6 @@ func (d *decoder) triggers(n *yaml.Node) []*Trigger {
 	return out
 }
 
-var commonTaskKeys = []string{"id", "type", "description", "retry", "timeout", "disabled", "errors", "logLevel"}
 
 func (d *decoder) tasks(n *yaml.Node, where string) []*plugin.TaskDef {
 	if n.Kind != yaml.SequenceNode {
