@@ -296,7 +296,6 @@ func (d *decoder) triggers(n *yaml.Node) []*Trigger {
 	return out
 }
 
-
 func (d *decoder) tasks(n *yaml.Node, where string) []*plugin.TaskDef {
 	if n.Kind != yaml.SequenceNode {
 		d.errorf(n, "", where, "expected a list of tasks")
