@@ -64,7 +64,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
 	root.AddCommand(
 		newRunCmd(g), newValidateCmd(g), newPluginsCmd(g), newExecutionsCmd(g),
-		newStorageCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newVersionCmd(),
+		newStorageCmd(g), newFlowCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newVersionCmd(),
 	)
 	return root
 }

@@ -226,3 +226,32 @@ func TestQuickstart(t *testing.T) {
 		}
 	}
 }
+
+func TestFlowDepsAndDelete(t *testing.T) {
+	dir := t.TempDir()
+	leaf := write(t, dir, "leaf.yml", "id: leaf\nnamespace: d\ntasks: [{id: a, type: core.Return, format: x}]\n")
+	write(t, dir, "mid.yml", "id: mid\nnamespace: d\ntasks: [{id: call, type: io.kestra.core.tasks.flows.Flow, namespace: d, flowId: leaf}]\n")
+	write(t, dir, "top.yml", "id: top\nnamespace: d\ntasks: [{id: call, type: core.Subflow, namespace: d, flowId: mid}]\n")
+	write(t, dir, "watcher.yml", "id: watcher\nnamespace: d\ntasks: [{id: a, type: core.Log, message: x}]\ntriggers:\n  - id: after-leaf\n    type: io.kestra.core.models.triggers.types.Flow\n    conditions:\n      - type: io.kestra.core.models.conditions.types.ExecutionFlowCondition\n        namespace: d\n        flowId: leaf\n")
+	out, errOut, code := sluice(t, "flow", "deps", leaf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"d.mid (its subflow task call runs d.leaf)", "d.top (its subflow task call runs d.mid)", "d.watcher (its trigger after-leaf runs d.leaf)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("deps lacks %q:\n%s", want, out)
+		}
+	}
+	if _, _, code := sluice(t, "flow", "delete", leaf); code != exitInvalid {
+		t.Errorf("delete of a depended-on flow without --yes: exit %d", code)
+	}
+	if _, err := os.Stat(leaf); err != nil {
+		t.Fatal("flow deleted without confirmation")
+	}
+	if _, _, code := sluice(t, "flow", "delete", leaf, "--yes"); code != 0 {
+		t.Errorf("delete --yes: exit %d", code)
+	}
+	if _, err := os.Stat(leaf); err == nil {
+		t.Error("not deleted")
+	}
+}

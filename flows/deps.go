@@ -1,0 +1,161 @@
+package flows
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sluicehq/sluice/flows/plugin"
+)
+
+// FlowRef names a flow.
+type FlowRef struct{ Namespace, ID string }
+
+func (r FlowRef) String() string { return r.Namespace + "." + r.ID }
+
+// Catalog is every flow file under a folder, for dependency questions.
+type Catalog struct {
+	Dir   string
+	Flows map[FlowRef]*Flow
+	// Invalid lists files that look like flows but do not parse.
+	Invalid map[string]error
+}
+
+// LoadCatalog parses the *.yml/*.yaml flow files under dir (hidden folders
+// skipped). Files without id and namespace are not flows and are ignored.
+func LoadCatalog(dir string) (*Catalog, error) {
+	c := &Catalog{Dir: dir, Flows: map[FlowRef]*Flow{}, Invalid: map[string]error{}}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") && p != dir {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".yml") && !strings.HasSuffix(p, ".yaml") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(src), "namespace:") || !strings.Contains(string(src), "tasks:") {
+			return nil
+		}
+		f, perr := Parse(p, src)
+		if f == nil || f.ID == "" {
+			c.Invalid[p] = perr
+			return nil
+		}
+		if perr != nil {
+			c.Invalid[p] = perr
+		}
+		c.Flows[FlowRef{f.Namespace, f.ID}] = f
+		return nil
+	})
+	return c, err
+}
+
+// Dependency is one edge: From needs To, because of Via.
+type Dependency struct {
+	From, To FlowRef
+	Via      string // "subflow task X" or "trigger Y"
+}
+
+// Uses returns the flows f depends on directly: flows its Subflow tasks
+// run (static namespace and flowId only) and flows its Flow triggers
+// listen to.
+func Uses(f *Flow) []Dependency {
+	from := FlowRef{f.Namespace, f.ID}
+	var out []Dependency
+	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) {
+		if s, ok := t.Props.(*Subflow); ok && !isTemplate(s.Namespace+s.FlowID) {
+			out = append(out, Dependency{From: from, To: FlowRef{s.Namespace, s.FlowID}, Via: "subflow task " + t.ID})
+		}
+	})
+	for _, tr := range f.Triggers {
+		for _, ref := range triggerFlows(tr.Raw) {
+			out = append(out, Dependency{From: from, To: ref, Via: "trigger " + tr.ID})
+		}
+	}
+	return out
+}
+
+// triggerFlows finds namespace/flowId pairs in a Flow trigger's
+// conditions (Kestra's ExecutionFlowCondition shape).
+func triggerFlows(raw map[string]any) []FlowRef {
+	var out []FlowRef
+	conds, _ := raw["conditions"].([]any)
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		ns, _ := m["namespace"].(string)
+		id, _ := m["flowId"].(string)
+		if ns != "" && id != "" {
+			out = append(out, FlowRef{ns, id})
+		}
+	}
+	return out
+}
+
+// Dependencies returns every flow ref depends on, recursively, as edges in
+// breadth-first order; cycles are followed once.
+func (c *Catalog) Dependencies(ref FlowRef) []Dependency {
+	return c.closure(ref, func(r FlowRef) []Dependency {
+		if f, ok := c.Flows[r]; ok {
+			return Uses(f)
+		}
+		return nil
+	}, false)
+}
+
+// Dependents returns every flow that depends on ref, recursively.
+func (c *Catalog) Dependents(ref FlowRef) []Dependency {
+	reverse := map[FlowRef][]Dependency{}
+	for _, f := range c.Flows {
+		for _, d := range Uses(f) {
+			reverse[d.To] = append(reverse[d.To], d)
+		}
+	}
+	for k := range reverse {
+		sort.Slice(reverse[k], func(i, j int) bool { return reverse[k][i].From.String() < reverse[k][j].From.String() })
+	}
+	return c.closure(ref, func(r FlowRef) []Dependency { return reverse[r] }, true)
+}
+
+func (c *Catalog) closure(start FlowRef, next func(FlowRef) []Dependency, up bool) []Dependency {
+	seen := map[FlowRef]bool{start: true}
+	queue := []FlowRef{start}
+	var out []Dependency
+	for len(queue) > 0 {
+		r := queue[0]
+		queue = queue[1:]
+		for _, d := range next(r) {
+			out = append(out, d)
+			n := d.To
+			if up {
+				n = d.From
+			}
+			if !seen[n] {
+				seen[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	return out
+}
+
+// Exists reports whether the catalog holds ref.
+func (c *Catalog) Exists(ref FlowRef) bool { _, ok := c.Flows[ref]; return ok }
+
+// Describe formats an edge for people.
+func (d Dependency) Describe(up bool) string {
+	if up {
+		return fmt.Sprintf("%s (its %s runs %s)", d.From, d.Via, d.To)
+	}
+	return fmt.Sprintf("%s (%s)", d.To, d.Via)
+}
