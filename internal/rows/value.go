@@ -234,8 +234,8 @@ func ParseDecimal(s string) (Value, error) {
 		}
 	}
 	scale := int64(len(frac)) - exp
-	if scale < math.MinInt32 || scale > math.MaxInt32 {
-		return Null, fmt.Errorf("decimal %q: exponent out of range", orig)
+	if scale < -MaxDecimalScale || scale > MaxDecimalScale {
+		return Null, fmt.Errorf("decimal %q: exponent out of range (scale must stay within ±%d)", orig, MaxDecimalScale)
 	}
 	if scale < 0 {
 		digits += strings.Repeat("0", int(-scale))
@@ -257,6 +257,11 @@ func ParseDecimal(s string) (Value, error) {
 	}
 	return DecimalBig(bi, int32(scale)), nil
 }
+
+// MaxDecimalScale bounds the scale ParseDecimal accepts: far beyond any
+// database's decimals (38–65 digits) and small enough that formatting a
+// value never builds a huge string.
+const MaxDecimalScale = 1000
 
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
@@ -354,6 +359,15 @@ func (v Value) DecimalString() string {
 		}
 	}
 	scale := int(v.aux)
+	if scale > MaxDecimalScale || scale < -MaxDecimalScale {
+		// Scales this far out only come from crafted files: keep the
+		// output exact but short.
+		s := digits + "E" + strconv.Itoa(-scale)
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
 	if scale < 0 {
 		digits += strings.Repeat("0", -scale)
 		scale = 0

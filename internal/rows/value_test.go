@@ -36,7 +36,10 @@ func TestParseDecimalExact(t *testing.T) {
 			t.Errorf("%s: got %s scale %d, want %s scale %d", c.in, v.DecimalString(), v.Scale(), c.out, c.scale)
 		}
 	}
-	for _, bad := range []string{"", "-", ".", "1.2.3", "1e", "abc", "1,5", "١٢"} {
+	if got := Decimal(-12, 5000).DecimalString(); got != "-12E-5000" {
+		t.Errorf("extreme scale: %s", got)
+	}
+	for _, bad := range []string{"", "-", ".", "1.2.3", "1e", "abc", "1,5", "١٢", "1e-5000", "1e100000"} {
 		if _, err := ParseDecimal(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
