@@ -29,10 +29,12 @@ type streamSink struct {
 	order   []string
 	row     rows.Row
 	warned  map[string]bool
+	files   map[string]bool // file names in use
 }
 
 type streamFile struct {
 	name    string
+	file    string // file-name-safe and unique among the streams
 	schema  []byte // SCHEMA message's schema, as written
 	node    *jsonschema.Node
 	mapper  *jsonschema.Mapper
@@ -40,8 +42,8 @@ type streamFile struct {
 	records int64
 }
 
-func newStreamSink(ctx context.Context, rc *plugin.RunContext) (*streamSink, error) {
-	return &streamSink{ctx: ctx, rc: rc, streams: map[string]*streamFile{}, warned: map[string]bool{}}, nil
+func newStreamSink(ctx context.Context, rc *plugin.RunContext) *streamSink {
+	return &streamSink{ctx: ctx, rc: rc, streams: map[string]*streamFile{}, warned: map[string]bool{}, files: map[string]bool{}}
 }
 
 func (s *streamSink) full() bool { return true }
@@ -49,7 +51,12 @@ func (s *streamSink) full() bool { return true }
 func (s *streamSink) stream(name string) *streamFile {
 	f, ok := s.streams[name]
 	if !ok {
-		f = &streamFile{name: name}
+		file := fileName(name)
+		for i := 2; s.files[file]; i++ {
+			file = fmt.Sprintf("%s_%d", fileName(name), i)
+		}
+		s.files[file] = true
+		f = &streamFile{name: name, file: file}
 		s.streams[name] = f
 		s.order = append(s.order, name)
 	}
@@ -137,7 +144,7 @@ func (s *streamSink) record(f *streamFile, record []byte) error {
 		s.rc.Logger().Warn("stream has no SCHEMA with properties: columns taken from its first record, untyped", "stream", f.name, "columns", strings.Join(m.Schema().Names(), ", "))
 	}
 	if f.w == nil {
-		w, err := s.rc.CreateRows(s.ctx, "stream-"+fileName(f.name), f.mapper.Schema())
+		w, err := s.rc.CreateRows(s.ctx, "stream-"+f.file, f.mapper.Schema())
 		if err != nil {
 			return err
 		}
@@ -232,7 +239,7 @@ func (s *streamSink) commit(ctx context.Context) (plugin.Outputs, error) {
 			if f.mapper == nil {
 				continue
 			}
-			w, err := s.rc.CreateRows(ctx, "stream-"+fileName(f.name), f.mapper.Schema())
+			w, err := s.rc.CreateRows(ctx, "stream-"+f.file, f.mapper.Schema())
 			if err != nil {
 				return nil, err
 			}
@@ -243,7 +250,7 @@ func (s *streamSink) commit(ctx context.Context) (plugin.Outputs, error) {
 		}
 		streams[name] = f.w.URI().String()
 		if f.schema != nil {
-			up, u, err := s.rc.CreateFile(ctx, "schema-"+fileName(name)+".json")
+			up, u, err := s.rc.CreateFile(ctx, "schema-"+f.file+".json")
 			if err != nil {
 				return nil, err
 			}

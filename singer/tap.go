@@ -24,6 +24,7 @@ type TapProps struct {
 	StreamsConfigurations []catalog.StreamConfig `yaml:"streamsConfigurations" doc:"Stream and field selection applied to the catalog's metadata, in order (an entry without stream applies to every stream). With none, every stream is selected."`
 	Catalog               any                    `yaml:"catalog" doc:"The catalog to use instead of running discovery: an object, JSON text, or a file (storage URI or path). streamsConfigurations still apply."`
 	Raw                   bool                   `yaml:"raw" default:"true" doc:"true: store the tap's message stream as-is (outputs.ID.raw) for any number of targets; false: split RECORD messages into one typed row file per stream (outputs.ID.streams.STREAM)."`
+	StoreRaw              bool                   `yaml:"storeRaw" doc:"With raw: false, also store the message stream as-is (outputs.ID.raw) so that Singer targets can load it too; the tap still saves the state itself."`
 	StateName             string                 `yaml:"stateName" default:"singer-state" doc:"Key of the bookmark state in the flow's state store. With raw: true, targets sharing this stateName move it once all of them acknowledged a STATE."`
 	Targets               []string               `yaml:"targets" doc:"IDs of the target tasks that must acknowledge a STATE before it is committed (raw: true). Default: every target task that ever read this tap's output under stateName."`
 }
@@ -147,10 +148,16 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 	}
 
 	var sink tapSink
-	if p.Raw {
+	switch {
+	case p.Raw:
 		sink, err = newRawSink(ctx, rc)
-	} else {
-		sink, err = newStreamSink(ctx, rc)
+	case p.StoreRaw:
+		var r *rawSink
+		if r, err = newRawSink(ctx, rc); err == nil {
+			sink = &bothSink{raw: r, streams: newStreamSink(ctx, rc)}
+		}
+	default:
+		sink = newStreamSink(ctx, rc)
 	}
 	if err != nil {
 		return nil, err
@@ -421,4 +428,38 @@ func (b *bufWriter) flush() error {
 		b.buf = b.buf[:0]
 	}
 	return nil
+}
+
+// bothSink stores the raw stream and the typed streams (raw: false with
+// storeRaw).
+type bothSink struct {
+	raw     *rawSink
+	streams *streamSink
+}
+
+func (b *bothSink) full() bool { return true }
+
+func (b *bothSink) message(line []byte, h *message.Head, n int64) error {
+	if err := b.raw.message(line, h, n); err != nil {
+		return err
+	}
+	return b.streams.message(line, h, n)
+}
+
+func (b *bothSink) commit(ctx context.Context) (plugin.Outputs, error) {
+	outs, err := b.streams.commit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.raw.commit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outs["raw"] = r["raw"]
+	return outs, nil
+}
+
+func (b *bothSink) abort() {
+	b.raw.abort()
+	b.streams.abort()
 }

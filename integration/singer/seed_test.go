@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	_ "github.com/sluicehq/sluice/connectors/jdbc"
+	_ "github.com/sluicehq/sluice/flows/core"
 	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/state"
 	_ "github.com/sluicehq/sluice/singer"

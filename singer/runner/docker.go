@@ -48,7 +48,6 @@ func prepareDocker(ctx context.Context, o Options, argv []string, p *Program) (*
 	for k, v := range o.Env {
 		args = append(args, "-e", k+"="+v)
 	}
-	args = append(args, "-e", "PYTHONUNBUFFERED=1")
 	if len(o.Docker.EntryPoint) > 0 {
 		args = append(args, "--entrypoint", o.Docker.EntryPoint[0])
 	}

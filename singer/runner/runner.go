@@ -105,7 +105,10 @@ func Prepare(ctx context.Context, o Options) (*Program, error) {
 	for _, k := range keys {
 		env = append(env, k+"="+o.Env[k])
 	}
-	env = append(env, "PYTHONUNBUFFERED=1", "SLUICE_WORKING_DIR="+o.WorkDir)
+	// Not PYTHONUNBUFFERED: an unbuffered tap makes one write per message
+	// (and sluice one read); Python flushes stderr lines anyway, and Singer
+	// targets flush stdout after each state they echo.
+	env = append(env, "SLUICE_WORKING_DIR="+o.WorkDir)
 	p := &Program{env: env, dir: o.WorkDir, name: o.Name, log: o.Logger}
 	switch strings.ToUpper(o.Runner) {
 	case "", Process:

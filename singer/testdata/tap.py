@@ -75,7 +75,7 @@ def user(i, big):
         "name": name,
         "email": None if i % 3 == 0 else "u%d@example.com" % i,
         "created_at": (EPOCH + datetime.timedelta(seconds=i * 3607, microseconds=i % 1000000)).isoformat().replace("+00:00", "Z"),
-        "birthday": (datetime.date(1970, 1, 1) + datetime.timedelta(days=i * 37)).isoformat(),
+        "birthday": (datetime.date(1970, 1, 1) + datetime.timedelta(days=(i * 37) % 40000)).isoformat(),
         "wake_up": "%02d:%02d:%02d.%06d" % (i % 24, i % 60, (i * 7) % 60, i % 1000000),
         "balance": "%d.%02d" % (i * 3, i % 100),
         "active": i % 2 == 0,
