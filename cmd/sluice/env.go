@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,15 +31,21 @@ func (g *globalFlags) home() string {
 	return filepath.Join(h, ".sluice")
 }
 
-func (g *globalFlags) openStore() (*storage.Local, error) {
-	dir := g.storage
-	if dir == "" {
-		dir = os.Getenv("SLUICE_STORAGE")
+// openStore opens internal storage: a folder, or an object-store URL
+// (file://, mem://, and s3://, gs://, azblob:// in builds with -tags cloud).
+func (g *globalFlags) openStore() (storage.Store, error) {
+	loc := g.storage
+	if loc == "" {
+		loc = os.Getenv("SLUICE_STORAGE")
 	}
-	if dir == "" {
-		dir = filepath.Join(g.home(), "storage")
+	if loc == "" {
+		loc = filepath.Join(g.home(), "storage")
 	}
-	return storage.NewLocal(dir)
+	st, err := storage.Open(context.Background(), loc)
+	if err != nil {
+		return nil, invalid(fmt.Errorf("--storage: %w", err))
+	}
+	return st, nil
 }
 
 func (g *globalFlags) openRepo() (state.Repository, error) {

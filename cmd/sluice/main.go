@@ -56,7 +56,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage folder (default ~/.sluice/storage, or $SLUICE_STORAGE)")
+	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage: a folder or an object-store URL such as s3://bucket/prefix (default ~/.sluice/storage, or $SLUICE_STORAGE)")
 	root.PersistentFlags().StringVar(&g.state, "state", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file with globals and vars (default ~/.sluice/config.yml when present)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "output for people (text) or machines (json)")
