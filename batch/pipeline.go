@@ -129,7 +129,8 @@ func (p *pipeline) produce(ctx context.Context, r rows.Reader, cols []column, lo
 	schema := r.Schema()
 	for r.Next(&row) {
 		n++
-		for _, c := range cols {
+		for i := range cols {
+			c := &cols[i] // not a copy: &c.Type would make one escape per value
 			if c.In >= len(row.Values) {
 				p.read = n
 				return &rows.RowError{Row: n, Column: c.Name, Err: fmt.Errorf("row has %d values, the input schema %d", len(row.Values), len(schema.Fields))}
