@@ -6,18 +6,14 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-
-	"gocloud.dev/blob"
-	// The file and in-memory drivers are small and always linked; the
-	// cloud drivers (s3blob, gcsblob, azureblob) pull in the AWS, Google
-	// and Azure SDKs and are linked only with -tags cloud (open_cloud.go).
-	_ "gocloud.dev/blob/fileblob"
-	"gocloud.dev/blob/memblob"
 )
 
-// cloudSchemes are the object-store schemes whose drivers open_cloud.go
-// links in a -tags cloud build.
-var cloudSchemes = map[string]bool{"s3": true, "gs": true, "azblob": true}
+// bucketSchemes are the schemes served through gocloud.dev/blob, which is
+// linked only into builds made with -tags cloud (open_blob.go): gocloud's
+// core alone adds 13 MB (gRPC, OpenTelemetry) to the binary and the cloud
+// SDKs another 46 MB, which a user copying files between databases should
+// not pay for.
+var bucketSchemes = map[string]bool{"mem": true, "s3": true, "gs": true, "azblob": true}
 
 // Open returns the store a --storage location names:
 //
@@ -52,24 +48,6 @@ func Open(ctx context.Context, location string) (Store, error) {
 			return nil, fmt.Errorf("internal storage %q: no folder", location)
 		}
 		return NewLocal(u.Path)
-	case "mem":
-		// Each mem:// is a fresh bucket: data lives as long as the process.
-		return NewBlob(memblob.OpenBucket(nil), u.Path), nil
 	}
-	if cloudSchemes[scheme] && !blob.DefaultURLMux().ValidBucketScheme(scheme) {
-		return nil, fmt.Errorf("%s:// storage needs a build with -tags cloud (go build -tags cloud ./cmd/sluice)", scheme)
-	}
-	if !blob.DefaultURLMux().ValidBucketScheme(scheme) {
-		return nil, fmt.Errorf("internal storage %q: unknown scheme %q (want a folder, file://, mem://, s3://, gs:// or azblob://)", location, scheme)
-	}
-	// gocloud reads the bucket from the host and ignores the path; the path
-	// is our key prefix.
-	prefix := u.Path
-	bu := *u
-	bu.Path, bu.RawPath = "", ""
-	bucket, err := blob.OpenBucket(ctx, bu.String())
-	if err != nil {
-		return nil, fmt.Errorf("internal storage %s://%s: %w", scheme, u.Host, err)
-	}
-	return NewBlob(bucket, prefix), nil
+	return openBucket(ctx, scheme, u, location)
 }
