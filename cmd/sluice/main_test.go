@@ -255,3 +255,24 @@ func TestFlowDepsAndDelete(t *testing.T) {
 		t.Error("not deleted")
 	}
 }
+
+// TestPluginDocsUpToDate keeps docs/plugins in step with the registry:
+// regenerate with `go run ./cmd/sluice plugins doc --out docs/plugins`.
+func TestPluginDocsUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := sluice(t, "plugins", "doc", "--out", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	committed := "../../docs/plugins"
+	want, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	have, _ := filepath.Glob(filepath.Join(committed, "*.md"))
+	if len(want) != len(have) {
+		t.Errorf("docs/plugins has %d pages, the registry makes %d: run go run ./cmd/sluice plugins doc --out docs/plugins", len(have), len(want))
+	}
+	for _, p := range want {
+		got, err := os.ReadFile(filepath.Join(committed, filepath.Base(p)))
+		if err != nil || !bytes.Equal(got, mustRead(t, p)) {
+			t.Errorf("docs/plugins/%s is stale: run go run ./cmd/sluice plugins doc --out docs/plugins", filepath.Base(p))
+		}
+	}
+}
