@@ -10,4 +10,5 @@ import (
 	_ "github.com/sluicehq/sluice/serdes/csv"
 	_ "github.com/sluicehq/sluice/serdes/ion"
 	_ "github.com/sluicehq/sluice/serdes/json"
+	_ "github.com/sluicehq/sluice/singer"
 )
