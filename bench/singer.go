@@ -221,6 +221,13 @@ func shell(cmdline string) (float64, float64, error) {
 	t0 := time.Now()
 	cmd := exec.Command("sh", "-c", cmdline)
 	cmd.Stderr = os.Stderr
+	// As sluice runs them: PYTHONUNBUFFERED would make the tap write (and
+	// the pipe carry) one message per system call.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PYTHONUNBUFFERED=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	err := cmd.Run()
 	return time.Since(t0).Seconds(), childCPU() - c0, err
 }

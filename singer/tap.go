@@ -170,7 +170,7 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 	if err != nil {
 		return nil, err
 	}
-	st := &tapStats{count: map[string]int64{}, records: map[string]int64{}}
+	st := &tapStats{count: map[string]int64{}, records: map[string]*int64{}}
 	readErr := readTap(proc.Stdout, s.name, st, sink, counter.Add)
 	if readErr != nil {
 		// Stop the tap: its output is unusable.
@@ -195,7 +195,7 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 		return nil, err
 	}
 	outs["count"] = st.count
-	outs["records"] = st.records
+	outs["records"] = st.recordCounts()
 	outs["stateName"] = p.StateName
 	outs["state"] = nil
 	if st.lastState != nil {
@@ -232,8 +232,25 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 
 type tapStats struct {
 	count     map[string]int64
-	records   map[string]int64
+	records   map[string]*int64 // pointers: counting a stream does not allocate its name
 	lastState json.RawMessage
+}
+
+func (st *tapStats) record(stream []byte) {
+	if n := st.records[string(stream)]; n != nil {
+		*n++
+		return
+	}
+	n := int64(1)
+	st.records[string(stream)] = &n
+}
+
+func (st *tapStats) recordCounts() map[string]int64 {
+	out := make(map[string]int64, len(st.records))
+	for k, n := range st.records {
+		out[k] = *n
+	}
+	return out
 }
 
 // tapSink receives the tap's messages.
@@ -267,7 +284,7 @@ func readTap(r io.Reader, name string, st *tapStats, sink tapSink, progress func
 				return &message.LineError{Name: name + " output", Line: lr.Line(), Err: fmt.Errorf(`RECORD message without a "stream" string: %s`, snippet(line))}
 			}
 			st.count["RECORD"]++
-			st.records[string(h.Stream)]++
+			st.record(h.Stream)
 			progress(1, int64(len(line)))
 		case message.State:
 			st.count["STATE"]++

@@ -188,7 +188,7 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 
 	counter := rc.Progress("records")
 	defer counter.Done()
-	records := map[string]int64{}
+	st := &tapStats{records: map[string]*int64{}}
 	var states int64
 	lr := message.NewLineReader(bufio.NewReaderSize(src, 1<<20), from)
 	var h message.Head
@@ -208,7 +208,7 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 		}
 		switch h.Type {
 		case message.Record:
-			records[string(h.Stream)]++
+			st.record(h.Stream)
 			counter.Add(1, int64(len(line)))
 		case message.State:
 			states++
@@ -314,7 +314,7 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 		errs = append(errs, readErr)
 	}
 	outs := plugin.Outputs{
-		"states": states, "records": records, "committed": committed,
+		"states": states, "records": st.recordCounts(), "committed": committed,
 		"stateName": p.StateName, "stateKey": p.StateName, "fanout": run != nil,
 	}
 	per := map[string]any{}

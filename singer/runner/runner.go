@@ -96,7 +96,16 @@ func Prepare(ctx context.Context, o Options) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("command %q: %w", command, err)
 	}
-	env := os.Environ()
+	// PYTHONUNBUFFERED (set in many images and shells) makes a Python tap
+	// issue one write per message, and sluice one read: a third of the
+	// machine on a million records. Singer programs flush their state lines
+	// and Python flushes stderr lines anyway; env can set it back.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PYTHONUNBUFFERED=") {
+			env = append(env, kv)
+		}
+	}
 	keys := make([]string, 0, len(o.Env))
 	for k := range o.Env {
 		keys = append(keys, k)
@@ -105,9 +114,6 @@ func Prepare(ctx context.Context, o Options) (*Program, error) {
 	for _, k := range keys {
 		env = append(env, k+"="+o.Env[k])
 	}
-	// Not PYTHONUNBUFFERED: an unbuffered tap makes one write per message
-	// (and sluice one read); Python flushes stderr lines anyway, and Singer
-	// targets flush stdout after each state they echo.
 	env = append(env, "SLUICE_WORKING_DIR="+o.WorkDir)
 	p := &Program{env: env, dir: o.WorkDir, name: o.Name, log: o.Logger}
 	switch strings.ToUpper(o.Runner) {
@@ -185,20 +191,41 @@ func (p *Program) Start(ctx context.Context, withStdin bool, args ...string) (*P
 	cmd := p.Cmd(ctx, args...)
 	pr := &Proc{Cmd: cmd, name: p.name, done: make(chan struct{})}
 	var err error
-	if withStdin {
-		if pr.Stdin, err = cmd.StdinPipe(); err != nil {
-			return nil, err
+	var childEnds []*os.File
+	closeAll := func() {
+		for _, f := range childEnds {
+			f.Close()
 		}
 	}
-	if pr.Stdout, err = cmd.StdoutPipe(); err != nil {
+	if withStdin {
+		r, w, err := bigPipe()
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stdin, pr.Stdin = r, w
+		childEnds = append(childEnds, r)
+	}
+	r, w, err := bigPipe()
+	if err != nil {
+		closeAll()
 		return nil, err
 	}
+	cmd.Stdout, pr.Stdout = w, r
+	childEnds = append(childEnds, w)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
+		closeAll()
 		return nil, err
 	}
 	pr.stderr = NewStderrLog(p.log, p.name)
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	// The child has its copies; ours would keep the pipes open.
+	closeAll()
+	if err != nil {
+		if pr.Stdin != nil {
+			pr.Stdin.Close()
+		}
+		pr.Stdout.Close()
 		return nil, fmt.Errorf("%s: starting %s: %w", p.name, p.argv[0], err)
 	}
 	go func() {
@@ -208,11 +235,30 @@ func (p *Program) Start(ctx context.Context, withStdin bool, args ...string) (*P
 	return pr, nil
 }
 
+// bigPipe returns a blocking pipe with a 1 MiB buffer. Messages flow
+// through these pipes by the hundred megabytes: blocking reads and writes of
+// large chunks cost a fraction of the scheduler round trips a non-blocking
+// 64 KiB pipe takes per few kilobytes.
+func bigPipe() (r, w *os.File, err error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		return nil, nil, fmt.Errorf("pipe: %w", err)
+	}
+	// Best effort: the default (64 KiB) works, only slower.
+	syscall.Syscall(syscall.SYS_FCNTL, uintptr(fds[1]), syscall.F_SETPIPE_SZ, 1<<20)
+	return os.NewFile(uintptr(fds[0]), "pipe-r"), os.NewFile(uintptr(fds[1]), "pipe-w"), nil
+}
+
 // Wait waits for the program and its stderr; a non-zero exit becomes an
-// error that ends with the program's last stderr lines.
+// error that ends with the program's last stderr lines. Stdin must have
+// been closed and stdout read to its end (or the program killed).
 func (pr *Proc) Wait() error {
 	<-pr.done
 	err := pr.Cmd.Wait()
+	if pr.Stdin != nil {
+		pr.Stdin.Close()
+	}
+	pr.Stdout.Close()
 	if err == nil {
 		return nil
 	}
