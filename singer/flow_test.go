@@ -231,3 +231,116 @@ func mustURI(t testing.TB, s string) storage.URI {
 	}
 	return u
 }
+
+func committedBookmarks(t *testing.T, env *flowtest.Env, flow string) string {
+	t.Helper()
+	b, ok, err := env.Repo.KV("sluice.tests", flow).Get(t.Context(), "singer-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return "none"
+	}
+	var st struct {
+		Bookmarks map[string]struct {
+			Value int `json:"replication_key_value"`
+		} `json:"bookmarks"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("users=%d orders=%d", st.Bookmarks["users"].Value, st.Bookmarks["orders"].Value)
+}
+
+// A target that an earlier failure kept from starting (a Sequential) has
+// acknowledged nothing of the run: the state stays where it was.
+func TestSkippedTargetHoldsState(t *testing.T) {
+	py := python(t)
+	env := flowtest.New(t)
+	dir := t.TempDir()
+	flow := func(n int, aFails string) string {
+		return fmt.Sprintf(`id: seq
+namespace: sluice.tests
+tasks:
+  - id: tap
+    type: singer.Tap
+    command: %[1]s testdata/tap.py
+    features: [STATE]
+    configs: {records: %[2]d, state_every: 3}
+  - id: a
+    type: singer.Target
+    command: %[1]s testdata/target.py
+    from: "{{ outputs.tap.raw }}"
+    configs: {destination_path: %[3]s/a, flush_every: 2, fail_after: %[4]s}
+  - id: b
+    type: singer.Target
+    command: %[1]s testdata/target.py
+    from: "{{ outputs.tap.raw }}"
+    configs: {destination_path: %[3]s/b}
+`, py, n, dir, aFails)
+	}
+	env.RequireState(env.Run(flow(10, "null"), nil), state.Success)
+	if got := committedBookmarks(t, env, "seq"); got != "users=10 orders=10" {
+		t.Fatalf("after run 1: %s", got)
+	}
+	ex := env.Run(flow(20, "5"), nil)
+	env.RequireState(ex, state.Failed)
+	if tr := env.TaskRun(ex, "b"); tr != nil {
+		t.Fatalf("b ran: %v", tr.State)
+	}
+	if got := committedBookmarks(t, env, "seq"); got != "users=10 orders=10" {
+		t.Fatalf("b did not run, yet the state moved: %s", got)
+	}
+	env.RequireState(env.Run(flow(20, "null"), nil), state.Success)
+	if got := committedBookmarks(t, env, "seq"); got != "users=20 orders=20" {
+		t.Fatalf("after run 3: %s", got)
+	}
+	c := countIDs(readIDs(t, filepath.Join(dir, "b", "orders.jsonl")))
+	for id := 1; id <= 20; id++ {
+		if c[id] != 1 {
+			t.Fatalf("b holds orders %d %d times", id, c[id])
+		}
+	}
+}
+
+// One Target task feeding a list of targets from one read; one fails.
+func TestTargetList(t *testing.T) {
+	py := python(t)
+	env := flowtest.New(t)
+	dir := t.TempDir()
+	ex := env.Run(fmt.Sprintf(`id: list
+namespace: sluice.tests
+tasks:
+  - id: tap
+    type: singer.Tap
+    command: %[1]s testdata/tap.py
+    features: [STATE]
+    configs: {records: 30, state_every: 5}
+  - id: load
+    type: singer.Target
+    from: "{{ outputs.tap.raw }}"
+    targets:
+      - id: good
+        command: %[1]s testdata/target.py
+        configs: {destination_path: %[2]s/good}
+      - id: bad
+        command: %[1]s testdata/target.py
+        configs: {destination_path: %[2]s/bad, flush_every: 10, fail_after: 25}
+`, py, dir), nil)
+	env.RequireState(ex, state.Failed)
+	if e := out(t, env, ex, "load", "targets", "bad", "error"); !strings.Contains(fmt.Sprint(e), "exited with code 4") {
+		t.Fatalf("bad error = %v", e)
+	}
+	if n := out(t, env, ex, "load", "targets", "good", "acknowledged"); n != float64(14) {
+		t.Fatalf("good acknowledged %v of 14 states", n)
+	}
+	if got := len(readIDs(t, filepath.Join(dir, "good", "orders.jsonl"))); got != 30 {
+		t.Fatalf("good got %d orders", got)
+	}
+	// bad flushed on its 10th and 20th records, echoing the last state it
+	// had received then: the STATE after users 15 (the one after 20 comes
+	// after the 20th record).
+	if got := committedBookmarks(t, env, "list"); got != "users=15 orders=0" {
+		t.Fatalf("committed %s", got)
+	}
+}

@@ -223,10 +223,11 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 			if t.dead {
 				continue
 			}
-			if _, err := t.in.Write(line); err == nil {
-				err = t.in.WriteByte('\n')
+			_, werr := t.in.Write(line)
+			if werr == nil {
+				werr = t.in.WriteByte('\n')
 			}
-			if err != nil {
+			if werr != nil {
 				// The target stopped reading (it exited): its exit status
 				// says why; the others go on.
 				t.dead = true

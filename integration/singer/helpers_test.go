@@ -5,7 +5,6 @@
 package singer_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -67,27 +66,6 @@ func out(t testing.TB, env *flowtest.Env, ex *state.Execution, task string, path
 		v = m[k]
 	}
 	return v
-}
-
-// jsonLines reads a JSON-lines file into maps.
-func jsonLines(t testing.TB, path string) []map[string]any {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var outs []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		outs = append(outs, m)
-	}
-	return outs
 }
 
 func parseErr(src string) (*flows.Flow, error) { return flows.Parse("flow.yml", []byte(src)) }

@@ -159,7 +159,7 @@ func entries(s map[string]any) []map[string]any {
 			m["metadata"] = map[string]any{}
 		}
 		bc := breadcrumb(m)
-		if bc == nil || len(bc) == 0 {
+		if len(bc) == 0 {
 			haveTop = true
 		}
 		have[path(bc)] = true
