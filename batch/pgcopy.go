@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -71,9 +73,26 @@ func (s *pgCopySink) write(ctx context.Context, sess *session, tx *sql.Tx, into 
 		return n, r.err
 	}
 	if err != nil {
-		return n, fmt.Errorf("COPY into %s: %w", into, err)
+		return n, fmt.Errorf("COPY into %s%s: %w", into, copyRow(err, r.first), err)
 	}
 	return n, nil
+}
+
+var copyLine = regexp.MustCompile(`COPY [^,]+, line (\d+)`)
+
+// copyRow turns the "COPY t, line N" context of a server error into the
+// input row number (line 1 is the unit's first row).
+func copyRow(err error, first int64) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || first == 0 {
+		return ""
+	}
+	m := copyLine.FindStringSubmatch(pe.Where)
+	if m == nil {
+		return ""
+	}
+	line, _ := strconv.ParseInt(m[1], 10, 64)
+	return fmt.Sprintf(", input row %d", first+line-1)
 }
 
 func quoteAll(d *dialect.Dialect, names []string) string {
@@ -88,6 +107,7 @@ func quoteAll(d *dialect.Dialect, names []string) string {
 type copyReader struct {
 	u       *unit
 	sink    *pgCopySink
+	first   int64 // input row number of the first row sent
 	buf     []byte
 	off     int
 	started bool
@@ -120,6 +140,9 @@ func (r *copyReader) Read(p []byte) (int, error) {
 			r.ended = true
 			r.err = io.EOF
 			continue
+		}
+		if r.first == 0 {
+			r.first = c.first
 		}
 		var err error
 		if r.sink.binary {

@@ -252,3 +252,19 @@ func (w testLog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// TestServerErrorNamesInputRow: a duplicate key the server finds in the
+// middle of a COPY is reported with the input row, in both transaction
+// modes.
+func TestServerErrorNamesInputRow(t *testing.T) {
+	env := plugintest.New(t)
+	from := writeAmounts(t, env, 3000, -1)
+	url, db := server(t, jdbcurl.Postgres)
+	for _, tx := range []string{"all", "chunk"} {
+		mustExec(t, db, "DROP TABLE IF EXISTS amounts", amountsTable, "INSERT INTO amounts VALUES (1500, 0, 'taken')")
+		_, err := env.Run(&jdbc.PostgresBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: "amounts", Transaction: tx, Chunk: 1000}}, "load")
+		if err == nil || !strings.Contains(err.Error(), "input row 1500") || !strings.Contains(err.Error(), "23505") {
+			t.Fatalf("%s: error = %v", tx, err)
+		}
+	}
+}
