@@ -463,6 +463,9 @@ func (l *loader) plan(ctx context.Context, in *rows.Schema) error {
 		if len(names) == 0 {
 			names = in.Names()
 			byName = true
+			if len(names) == 0 {
+				return errors.New("the input rows have no fields to load")
+			}
 		} else {
 			byName = allFound(in, names)
 		}
