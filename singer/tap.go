@@ -332,7 +332,12 @@ func (p *TapProps) loadCatalog(ctx context.Context, rc *plugin.RunContext, prog 
 	if err != nil {
 		return nil, fmt.Errorf("discovery: %w: %s", err, snippet(bytes.TrimSpace(data)))
 	}
-	rc.Logger().Info("discovered streams", "streams", strings.Join(cat.Streams(), ", "))
+	names := cat.Streams()
+	shown := names
+	if len(shown) > 20 {
+		shown = append(shown[:20:20], fmt.Sprintf("… (%d more)", len(names)-20))
+	}
+	rc.Logger().Info("discovered streams", "count", len(names), "streams", strings.Join(shown, ", "))
 	return cat, nil
 }
 

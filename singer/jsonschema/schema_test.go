@@ -163,3 +163,44 @@ func TestSchemaless(t *testing.T) {
 		t.Fatal(row.Values, err)
 	}
 }
+
+// FuzzFromJSON feeds arbitrary values to every kind of node: errors are
+// fine, panics are not, and a value that converts keeps its kind (or null).
+func FuzzFromJSON(f *testing.F) {
+	schema := `{"properties":{
+		"i":{"type":"integer"},"d":{"type":"number","multipleOf":0.01},"f":{"type":"number"},
+		"ts":{"type":"string","format":"date-time"},"dt":{"type":"string","format":"date"},
+		"tm":{"type":"string","format":"time"},"s":{"type":"string"},"b":{"type":"boolean"},
+		"o":{"type":"object","properties":{"x":{"type":"integer"}}},"a":{"type":"array","items":{"type":"string","format":"date"}},
+		"any":{}}}`
+	n, err := Parse([]byte(schema))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{`1`, `-1.50`, `1e400`, `"2020-02-29T23:59:60.999999-23:59"`, `"1999-12-31"`, `"24:00:00"`, `{"x":"1"}`, `["2020-01-01",null]`, `true`, `null`, `"\u00e9"`, `123456789012345678901234567890`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		for _, p := range n.Props {
+			out, err := p.Node.FromJSON(v)
+			if err != nil || out.IsNull() || p.Node.Kind == rows.KindAny {
+				continue
+			}
+			k := out.Kind()
+			switch p.Node.Kind {
+			case rows.KindInt:
+				if k != rows.KindInt && k != rows.KindDecimal {
+					t.Fatalf("%s: %s gave %s", p.Name, v, k)
+				}
+			case rows.KindTimestampTZ:
+				if k != rows.KindTimestampTZ && k != rows.KindTimestamp {
+					t.Fatalf("%s: %s gave %s", p.Name, v, k)
+				}
+			default:
+				if k != p.Node.Kind {
+					t.Fatalf("%s: %s gave %s", p.Name, v, k)
+				}
+			}
+		}
+	})
+}
