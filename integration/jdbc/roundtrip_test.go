@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/connectors/jdbc"
 	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/flows/state"
@@ -164,6 +165,12 @@ func TestExampleFlows(t *testing.T) {
 	}
 	env := flowtest.New(t)
 	env.Parse(string(sqlserver))
+	// The text as Kestra published it: validation points at the typo.
+	typo := strings.Replace(string(sqlserver), `from: "{{ outputs.query.uri }}"`, `from: "{{ inputs.query.uri }}"`, 1)
+	_, err = flows.Parse("flow.yml", []byte(typo))
+	if err == nil || !strings.Contains(err.Error(), `did you mean "outputs.query.uri"`) || !strings.Contains(err.Error(), "flow.yml:23:") {
+		t.Errorf("the published typo: validation error = %v", err)
+	}
 
 	src, err := os.ReadFile("../../examples/mysql-to-postgres/flow.yml")
 	if err != nil {
