@@ -112,3 +112,43 @@ tasks:
 		t.Fatalf("state not saved by a raw: false tap: %s", b)
 	}
 }
+
+// A BATCH message's manifest files are read into the stream's row file; a
+// catalog given as a property replaces discovery.
+func TestBatchMessagesAndGivenCatalog(t *testing.T) {
+	py := python(t)
+	env := flowtest.New(t)
+	dir := t.TempDir()
+	ex := env.Run(fmt.Sprintf(`id: batch
+namespace: sluice.tests
+tasks:
+  - id: tap
+    type: singer.Tap
+    command: %s testdata/tap.py
+    features: [CATALOG, STATE]
+    raw: false
+    configs: {records: 6, batch_dir: %s}
+    catalog: |
+      {"streams": [
+        {"tap_stream_id": "orders", "stream": "orders", "metadata": [{"breadcrumb": [], "metadata": {"selected": true}}],
+         "schema": {"properties": {"id": {"type": "integer"}, "amount": {"type": "number", "multipleOf": 0.0001}}}},
+        {"tap_stream_id": "users", "stream": "users", "metadata": [{"breadcrumb": [], "metadata": {"selected": false}}],
+         "schema": {"properties": {"id": {"type": "integer"}}}}
+      ]}
+`, py, dir), nil)
+	env.RequireState(ex, state.Success)
+	if n := out(t, env, ex, "tap", "count", "BATCH"); n != float64(1) {
+		t.Fatalf("BATCH count %v", n)
+	}
+	if u := out(t, env, ex, "tap", "streams", "users"); u != nil {
+		t.Fatalf("users was deselected in the given catalog, got %v", u)
+	}
+	schema, rs := env.ReadRows(out(t, env, ex, "tap", "streams", "orders").(string))
+	if schema.String() != "id int, amount decimal" || len(rs) != 6 {
+		t.Fatalf("orders %s, %d rows", schema, len(rs))
+	}
+	// order 4: amount 4.0124, written 4.0124 by float() then json.dumps.
+	if v := rs[3].Values[1]; v.DecimalString() != "4.0124" {
+		t.Fatalf("orders[4].amount = %s", v.DecimalString())
+	}
+}

@@ -122,7 +122,9 @@ func (p *TapProps) run(ctx context.Context, rc *plugin.RunContext, s tapSpec) (p
 		}
 		if cat != nil {
 			configs := p.StreamsConfigurations
-			if len(configs) == 0 {
+			if len(configs) == 0 && p.Catalog == nil {
+				// A discovered catalog selects nothing by default in many
+				// taps; a given one says what the user chose.
 				configs = []catalog.StreamConfig{{Selected: true}}
 			}
 			for _, w := range cat.Unknown(configs) {

@@ -21,9 +21,13 @@ always start at 1. Config keys (all optional):
   invalid_utf8     write a line with invalid UTF-8 after the first record
   unknown_messages write an unknown message type and ACTIVATE_VERSION
   fast             bench mode: fixed-shape records formatted without json.dumps
+  batch_dir        write the orders as one gzip JSON-lines file there and send a
+                   BATCH message (Meltano SDK style) instead of RECORD messages
 """
 import argparse
 import datetime
+import gzip
+import os
 import json
 import sys
 
@@ -189,6 +193,19 @@ def main():
         bm = state["bookmarks"].get(name)
         if method == "INCREMENTAL" and bm:
             start = int(bm["replication_key_value"]) + 1
+        if name == "orders" and config.get("batch_dir"):
+            path = os.path.join(config["batch_dir"], "orders-%d.jsonl.gz" % start)
+            with gzip.open(path, "wt") as f:
+                for i in range(start, n + 1):
+                    rec = {k: v for k, v in order(i).items() if k in fields}
+                    rec["amount"] = float(rec["amount"]) if "amount" in rec else None
+                    f.write(json.dumps(rec) + "\n")
+            w(json.dumps({"type": "BATCH", "stream": name, "encoding": {"format": "jsonl", "compression": "gzip"},
+                          "manifest": ["file://" + os.path.abspath(path)]}) + "\n")
+            if method == "INCREMENTAL":
+                state["bookmarks"][name] = {"replication_key": "id", "replication_key_value": max(n, start - 1)}
+            emit_state()
+            continue
         for i in range(start, n + 1):
             if config.get("fast") and name == "users":
                 w(fast_user(i))
