@@ -61,7 +61,11 @@ func (b *Batch) validate(dialectName string) error {
 }
 
 func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, dialectName string, o *ODBC) (plugin.Outputs, error) {
-	if err := b.validate(dialectName); err != nil {
+	v := *b
+	if o != nil && o.ODBCConnectionString != "" && v.URL == "" {
+		v.URL = "jdbc:vectorwise://odbc:VW7/connection-string" // stands in for the URL
+	}
+	if err := v.validate(dialectName); err != nil {
 		return nil, err
 	}
 	s, err := open(ctx, rc, dialectName, &b.Connection, o)

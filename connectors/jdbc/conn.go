@@ -28,7 +28,7 @@ import (
 
 // Connection holds the properties every JDBC task has.
 type Connection struct {
-	URL        string `yaml:"url" required:"true" doc:"JDBC URL (jdbc:mysql://host:3306/db, jdbc:sqlserver://host:1433;databaseName=db, jdbc:postgresql://host:5432/db, jdbc:vectorwise://host:VW7/db, jdbc:sqlite:/path/file.db) or the Go driver's native DSN."`
+	URL        string `yaml:"url" doc:"Required. JDBC URL (jdbc:mysql://host:3306/db, jdbc:sqlserver://host:1433;databaseName=db, jdbc:postgresql://host:5432/db, jdbc:vectorwise://host:VW7/db, jdbc:sqlite:/path/file.db) or the Go driver's native DSN."`
 	Username   string `yaml:"username" doc:"User name; overrides the one in the URL."`
 	Password   string `yaml:"password" secret:"true" doc:"Password; overrides the one in the URL. Never logged."`
 	TimeZoneID string `yaml:"timeZoneId" doc:"Time zone (IANA name such as Europe/Paris) in which date-times without a zone meet instants: when a TIMESTAMP WITH TIME ZONE is written to a DATETIME column or the other way round. Default UTC."`
@@ -50,8 +50,13 @@ func (c *Connection) Validate() error {
 	return nil
 }
 
+// validateURL checks url; it is required except for Vectorwise tasks given
+// an odbcConnectionString (which clear it before calling).
 func validateURL(dialectName, url string) error {
-	if url == "" || strings.Contains(url, "{{") {
+	if url == "" {
+		return fmt.Errorf("url is required")
+	}
+	if strings.Contains(url, "{{") {
 		return nil
 	}
 	if _, err := jdbcurl.Parse(dialectName, url, jdbcurl.Options{}); err != nil {
@@ -89,9 +94,6 @@ func open(ctx context.Context, rc *plugin.RunContext, dialectName string, c *Con
 			url = o.ODBCConnectionString
 			rc.Secret(url)
 		}
-	}
-	if url == "" {
-		return nil, fmt.Errorf("url is required")
 	}
 	cfg, err := jdbcurl.Parse(dialectName, url, opt)
 	if err != nil {

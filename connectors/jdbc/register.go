@@ -102,10 +102,11 @@ func (t *VectorwiseQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugi
 	return t.Query.run(ctx, rc, jdbcurl.Vectorwise, &t.ODBC)
 }
 func (t *VectorwiseQuery) Validate() error {
-	if t.ODBCConnectionString != "" {
-		u := t.URL
-		t.URL = ""
-		defer func() { t.URL = u }()
+	if t.ODBCConnectionString != "" && t.URL == "" {
+		// The ODBC connection string stands in for the URL.
+		q := t.Query
+		q.URL = "jdbc:vectorwise://odbc:VW7/connection-string"
+		return q.validate(jdbcurl.Vectorwise)
 	}
 	return t.Query.validate(jdbcurl.Vectorwise)
 }
@@ -113,10 +114,10 @@ func (t *VectorwiseBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugi
 	return t.Batch.run(ctx, rc, jdbcurl.Vectorwise, &t.ODBC)
 }
 func (t *VectorwiseBatch) Validate() error {
-	if t.ODBCConnectionString != "" {
-		u := t.URL
-		t.URL = ""
-		defer func() { t.URL = u }()
+	if t.ODBCConnectionString != "" && t.URL == "" {
+		b := t.Batch
+		b.URL = "jdbc:vectorwise://odbc:VW7/connection-string"
+		return b.validate(jdbcurl.Vectorwise)
 	}
 	return t.Batch.validate(jdbcurl.Vectorwise)
 }
