@@ -56,6 +56,7 @@ func runSinger(args []string) error {
 	stateEvery := fs.Int("state-every", 10000, "records between STATE messages")
 	dir := fs.String("dir", "", "work folder (default: a temp folder, removed)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the sluice run to this file")
+	typed := fs.Bool("typed", false, "also time raw: false (typed row files) against the tap writing to a file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -206,6 +207,52 @@ tasks:
 	emit(with(map[string]any{"method": "sluice", "targets": 2, "seconds": round(sl, 2), "records_per_s": round(float64(*records)/sl, 0),
 		"ratio": round(sl/pipeS, 2), "overhead": round(sl/seqS, 3), "tap_s": round(tapS, 2), "targets_s": round(targetsS, 2),
 		"sluice_cpu_s": round(cpu, 2), "child_cpu_s": round(chCPU, 2), "peak_rss_mb": peakRSSMB()}))
+	if *typed {
+		return benchTyped(work, py, tap, tapPath, tapCfg, *records, repo, store, with)
+	}
+	return nil
+}
+
+// benchTyped times the tap alone into a file, then the tap task with
+// raw: false (every record decoded into typed values and written to a row
+// file), which overlaps the tap.
+func benchTyped(work, py, tap, tapPath string, tapCfg map[string]any, records int, repo state.Repository, store storage.Store, with func(map[string]any) map[string]any) error {
+	fmt.Fprintln(os.Stderr, "bench singer: tap to a file")
+	fileS, fileCPU, err := shell(fmt.Sprintf("%s %s --config %s > %s", py, tap, tapPath, filepath.Join(work, "tap-only.jsonl")))
+	if err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(work, "tap-only.jsonl"))
+	emit(with(map[string]any{"method": "tap-file", "seconds": round(fileS, 2), "records_per_s": round(float64(records)/fileS, 0), "child_cpu_s": round(fileCPU, 2)}))
+	f, err := flows.Parse("bench-singer-typed.yml", []byte(fmt.Sprintf(`id: bench-singer-typed
+namespace: sluice.bench
+tasks:
+  - id: tap
+    type: singer.Tap
+    command: %s %s
+    features: [STATE]
+    raw: false
+    configs: %s
+`, py, tap, mustJSON(tapCfg))))
+	if err != nil {
+		return err
+	}
+	eng := &flows.Engine{Repo: repo, Store: store, LogLevel: slog.LevelWarn,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	fmt.Fprintln(os.Stderr, "bench singer: sluice raw: false")
+	resetPeakRSS()
+	c0, ch0 := cpuTime(), childCPU()
+	t0 := time.Now()
+	ex, err := eng.Run(context.Background(), f, nil)
+	if err != nil {
+		return err
+	}
+	sec := time.Since(t0).Seconds()
+	if ex.State != state.Success {
+		return fmt.Errorf("typed flow ended %s", ex.State)
+	}
+	emit(with(map[string]any{"method": "sluice-typed", "seconds": round(sec, 2), "records_per_s": round(float64(records)/sec, 0),
+		"ratio": round(sec/fileS, 2), "sluice_cpu_s": round((cpuTime() - c0).Seconds(), 2), "child_cpu_s": round(childCPU()-ch0, 2), "peak_rss_mb": peakRSSMB()}))
 	return nil
 }
 

@@ -104,8 +104,8 @@ func member(rc *plugin.RunContext, sub string) string {
 	id := rc.TaskID()
 	if v := rc.Vars(); v != nil {
 		if tr, ok := v["taskrun"].(map[string]any); ok {
-			if val, ok := tr["value"].(string); ok && val != "" {
-				id += "[" + val + "]"
+			if val, ok := tr["value"]; ok && val != nil && fmt.Sprint(val) != "" {
+				id += "[" + fmt.Sprint(val) + "]"
 			}
 		}
 	}

@@ -1,8 +1,6 @@
 package jsonschema
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -102,8 +100,12 @@ func (m *Mapper) Map(record []byte, row *rows.Row) error {
 	})
 }
 
-// FromJSON converts one JSON value (a span of a message) to a row value.
-// String values alias span.
+// anyNode types values that the schema leaves open.
+var anyNode = &Node{Kind: rows.KindAny, Nullable: true}
+
+// FromJSON converts one JSON value (a span of a message) to a row value,
+// nested objects and arrays included, without an intermediate decode.
+// Strings alias span.
 func (n *Node) FromJSON(span []byte) (rows.Value, error) {
 	if len(span) == 0 {
 		return rows.Null, errors.New("empty value")
@@ -121,66 +123,53 @@ func (n *Node) FromJSON(span []byte) (rows.Value, error) {
 		return n.fromBool(c == 't')
 	case c == '-' || (c >= '0' && c <= '9'):
 		return n.fromNumber(string(span))
-	}
-	dec := json.NewDecoder(bytes.NewReader(span))
-	x, err := rows.DecodeJSONOrdered(dec)
-	if err != nil {
-		return rows.Null, err
-	}
-	return n.fromAny(x)
-}
-
-func (n *Node) fromAny(x any) (rows.Value, error) {
-	switch t := x.(type) {
-	case nil:
-		return rows.Null, nil
-	case string:
-		return n.fromString([]byte(t))
-	case bool:
-		return n.fromBool(t)
-	case json.Number:
-		return n.fromNumber(string(t))
-	case []any:
+	case c == '[':
+		items := n.Items
 		switch n.Kind {
 		case rows.KindList:
-			items := make([]rows.Value, len(t))
-			for i, e := range t {
-				v, err := n.Items.fromAny(e)
-				if err != nil {
-					return rows.Null, fmt.Errorf("[%d]: %w", i, err)
-				}
-				items[i] = v
-			}
-			return rows.List(items), nil
 		case rows.KindAny, rows.KindNull:
-			return rows.FromAny(t)
+			items = anyNode
+		default:
+			return rows.Null, fmt.Errorf("expected %s, got an array", kindText(n.Kind))
 		}
-		return rows.Null, fmt.Errorf("expected %s, got an array", kindText(n.Kind))
-	case *rows.OrderedMap:
+		var out []rows.Value
+		err := message.Elements(span, func(e []byte) error {
+			v, err := items.FromJSON(e)
+			if err != nil {
+				return fmt.Errorf("[%d]: %w", len(out), err)
+			}
+			out = append(out, v)
+			return nil
+		})
+		if err != nil {
+			return rows.Null, err
+		}
+		return rows.List(out), nil
+	case c == '{':
 		switch n.Kind {
-		case rows.KindMap:
-			kv := make([]rows.Value, 0, 2*t.Len())
-			for _, k := range t.Keys() {
-				e, _ := t.Get(k)
-				var v rows.Value
-				var err error
-				if pn, ok := n.Prop(k); ok {
-					v, err = pn.fromAny(e)
-				} else {
-					v, err = rows.FromAny(e)
-				}
-				if err != nil {
-					return rows.Null, fmt.Errorf("%s: %w", k, err)
-				}
-				kv = append(kv, rows.String(k), v)
-			}
-			return rows.MapOf(kv), nil
-		case rows.KindAny, rows.KindNull:
-			return rows.FromAny(t)
+		case rows.KindMap, rows.KindAny, rows.KindNull:
+		default:
+			return rows.Null, fmt.Errorf("expected %s, got an object", kindText(n.Kind))
 		}
-		return rows.Null, fmt.Errorf("expected %s, got an object", kindText(n.Kind))
+		var kv []rows.Value
+		err := message.Members(span, func(name, value []byte) error {
+			pn, ok := n.Prop(string(name))
+			if !ok {
+				pn = anyNode
+			}
+			v, err := pn.FromJSON(value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			kv = append(kv, rows.StringBytes(name), v)
+			return nil
+		})
+		if err != nil {
+			return rows.Null, err
+		}
+		return rows.MapOf(kv), nil
 	}
-	return rows.Null, fmt.Errorf("unexpected JSON value %T", x)
+	return rows.Null, fmt.Errorf("invalid JSON value starting with %q", span[0])
 }
 
 func (n *Node) fromBool(b bool) (rows.Value, error) {

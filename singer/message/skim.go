@@ -356,3 +356,34 @@ func Members(obj []byte, fn func(name, value []byte) error) error {
 // String returns the content of a JSON string span, decoding escapes only
 // when there are some (otherwise the result aliases v).
 func String(v []byte) ([]byte, error) { return stringSpan(v) }
+
+// Elements calls fn with the span of every element of a JSON array, in
+// order. Spans alias arr.
+func Elements(arr []byte, fn func(value []byte) error) error {
+	i := skipWS(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return errors.New("expected a JSON array")
+	}
+	i++
+	for {
+		i = skipWS(arr, i)
+		if i >= len(arr) {
+			return errors.New("unexpected end of array")
+		}
+		switch arr[i] {
+		case ']':
+			return nil
+		case ',':
+			i++
+			continue
+		}
+		start := i
+		var err error
+		if i, err = skipValue(arr, i); err != nil {
+			return err
+		}
+		if err := fn(arr[start:i]); err != nil {
+			return err
+		}
+	}
+}
