@@ -265,7 +265,7 @@ func closest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		dist := levenshtein(ls, lc)
+		dist := template.Distance(ls, lc)
 		if strings.HasSuffix(lc, "."+ls) || strings.HasSuffix(ls, "."+lc) {
 			dist = 1
 		}
@@ -283,23 +283,3 @@ func closest(s string, candidates []string) string {
 	return ""
 }
 
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}

@@ -112,6 +112,10 @@ func suggest(name string, candidates []string) string {
 	return best
 }
 
+// Distance is the edit (Levenshtein) distance between a and b, in runes;
+// the flow validator uses it for its suggestions too.
+func Distance(a, b string) int { return levenshtein(a, b) }
+
 // levenshtein is the edit distance between a and b, in runes.
 func levenshtein(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
