@@ -282,4 +282,3 @@ func closest(s string, candidates []string) string {
 	}
 	return ""
 }
-
