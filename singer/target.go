@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -360,7 +361,7 @@ func rawToAny(b []byte) any {
 }
 
 // storeDir stores every file a target wrote into dir, keyed by stream name
-// (the file name up to its last '-' or '.', as Kestra names them:
+// (the file name without its extension and target-csv's time stamp:
 // users-20240101T000000.csv → users, users.jsonl → users).
 func storeDir(ctx context.Context, rc *plugin.RunContext, dir string) (map[string]any, error) {
 	entries, err := os.ReadDir(dir)
@@ -399,10 +400,10 @@ func storeDir(ctx context.Context, rc *plugin.RunContext, dir string) (map[strin
 	return out, nil
 }
 
+// csvStamp is the -YYYYMMDDTHHMMSS suffix target-csv adds to file names.
+var csvStamp = regexp.MustCompile(`-[0-9]{8}T[0-9]{6}$`)
+
 func streamOfFile(name string) string {
 	base := strings.TrimSuffix(name, filepath.Ext(name))
-	if i := strings.LastIndexByte(base, '-'); i > 0 && strings.ContainsAny(base[i+1:], "0123456789") && strings.Trim(base[i+1:], "0123456789T") == "" {
-		return base[:i]
-	}
-	return base
+	return csvStamp.ReplaceAllString(base, "")
 }
