@@ -8,7 +8,8 @@ func TestStreamOfFile(t *testing.T) {
 		"public-users.jsonl":                  "public-users",
 		"public-users-20240101T101010.csv":    "public-users",
 		"users-20240101T101010.csv":           "users",
-		"orders-2.csv":                        "orders",
+		"orders-2.csv":                        "orders-2",
+		"users-2024.jsonl":                    "users-2024",
 		"a-b.csv":                             "a-b",
 		"test-singer_fan-20261125T125300.csv": "test-singer_fan",
 	}
