@@ -89,9 +89,12 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 		if err != nil {
 			return nil, fmt.Errorf("reading state %q: %w", p.StateName, err)
 		}
-		if r != nil && r.Raw == normalizeURI(from) {
+		switch {
+		case r != nil && r.Raw == normalizeURI(from):
 			run = r
-		} else {
+		case r == nil:
+			log.Info("no tap run waits for acknowledgements under this stateName (raw: false taps save their state themselves): the target does not move the state", "stateName", p.StateName)
+		default:
 			log.Warn("the bookmark state will not move: from is not the latest raw output of a tap with this stateName", "stateName", p.StateName, "from", from)
 		}
 	}
@@ -110,9 +113,14 @@ func runTargets(ctx context.Context, rc *plugin.RunContext, p *TargetProps, spec
 	}
 	var targets []*live
 	defer func() {
+		// Programs still running here are abandoned on an error: stop and
+		// reap them.
 		for _, t := range targets {
 			if t.proc != nil {
 				t.proc.Kill()
+				t.proc.Stdin.Close()
+				<-t.outDone
+				t.proc.Wait()
 			}
 		}
 	}()
