@@ -13,6 +13,7 @@ Config keys:
   flush_every       records between flushes (default 100)
   fail_after        exit 4 (after logging CRITICAL) on receiving this many
                     records, without flushing the ones since the last flush
+                    (0 or absent: never)
   dedupe            see above
   discard           read and parse everything, write nothing (bench)
 """
@@ -30,7 +31,7 @@ def main():
         config = json.load(f)
     dest = config.get("destination_path", ".")
     flush_every = int(config.get("flush_every", 100))
-    fail_after = config.get("fail_after")
+    fail_after = int(config.get("fail_after") or 0)  # 0: never
     dedupe = bool(config.get("dedupe"))
     discard = bool(config.get("discard"))
     if not discard:
@@ -87,7 +88,7 @@ def main():
             keys[msg["stream"]] = msg.get("key_properties", [])
         elif t == "RECORD":
             received += 1
-            if fail_after is not None and received >= int(fail_after):
+            if fail_after > 0 and received >= fail_after:
                 sys.stderr.write("CRITICAL target giving up at record %d\n" % received)
                 sys.stderr.flush()
                 os._exit(4)
