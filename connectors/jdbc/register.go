@@ -200,7 +200,7 @@ func init() {
 		plugin.Register(plugin.Info{
 			ID:       "jdbc." + d.id + ".Batch",
 			Aliases:  []string{"io.kestra.plugin.jdbc." + d.kestra + ".Batch"},
-			Title:    "Load a row file into a " + d.title + " table.",
+			Title:    "Load a row file into a table of " + d.title + ".",
 			Doc:      batchDoc,
 			New:      d.batch,
 			Outputs:  batchOutputs,
