@@ -62,7 +62,7 @@ tasks:
 	if code != exitFailed {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "error: broken after 42 rows") || !strings.Contains(out, "sluice restart ") {
+	if !strings.Contains(out, "error in second: broken after 42 rows") || !strings.Contains(out, "sluice restart ") {
 		t.Errorf("run output:\n%s", out)
 	}
 	id := strings.Fields(out)[1]

@@ -179,18 +179,26 @@ func printExecution(w io.Writer, ex *state.Execution) {
 	fmt.Fprintf(w, "execution %s  %s.%s  %s  %s\n", ex.ID, ex.Namespace, ex.FlowID, ex.State, dur(ex.Start, ex.End))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tVALUE\tSTATE\tDURATION\tOUTPUTS")
+	var failed []*state.TaskRun
 	for _, n := range treeOrder(ex.TaskRuns) {
 		tr, d := n.tr, n.depth
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", strings.Repeat("  ", d), tr.TaskID, tr.Value, tr.State, dur(tr.Start, tr.End), summarize(tr.Outputs, 100))
-		if tr.Error != "" && (tr.State == state.Failed || tr.State == state.Killed) {
-			msg := tr.Error
-			if i := strings.IndexByte(msg, '\n'); i >= 0 {
-				msg = msg[:i] + " …"
-			}
-			fmt.Fprintf(tw, "%s  error: %s\t\t\t\t\n", strings.Repeat("  ", d), msg)
+		// A flowable's own error only says a child failed; the child's
+		// error is the one to read.
+		if tr.Error != "" && tr.Error != "a child task failed" && (tr.State == state.Failed || tr.State == state.Killed) {
+			failed = append(failed, tr)
 		}
 	}
 	tw.Flush()
+	// Errors go below the table: a long message in a column would push
+	// every other column off the screen.
+	for _, tr := range failed {
+		name := tr.TaskID
+		if tr.Value != "" {
+			name += "[" + tr.Value + "]"
+		}
+		fmt.Fprintf(w, "error in %s: %s\n", name, tr.Error)
+	}
 	switch ex.State {
 	case state.Failed, state.Killed:
 		fmt.Fprintf(w, "restart from the failed task with: sluice restart %s\n", ex.ID)
