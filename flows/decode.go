@@ -52,7 +52,7 @@ type decoder struct {
 	defaults []*taskDefault
 	// reuseChildren is set when re-decoding a task's properties for one
 	// run: child task lists are then taken from the first decoding.
-	reuseChildren any
+	reuseChildren bool
 }
 
 type taskDefault struct {
@@ -395,7 +395,7 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 	// declaration; children were decoded above and are shared.
 	file := d.file
 	t.NewProps = func() (any, error) {
-		sub := &decoder{file: file, ids: map[string]plugin.Pos{}, reuseChildren: val}
+		sub := &decoder{file: file, ids: map[string]plugin.Pos{}, reuseChildren: true}
 		out := sub.decodeProps(propNode, info, t.ID)
 		if len(sub.errs) > 0 {
 			return nil, sub.errs
@@ -546,7 +546,7 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, task, prop string) {
 	}
 	switch {
 	case t == taskListType || (t.Kind() == reflect.Map && t.Elem() == taskListType):
-		if d.reuseChildren != nil {
+		if d.reuseChildren {
 			// Fresh copies of a task reuse the children decoded once.
 			return
 		}

@@ -27,9 +27,33 @@ type Catalog struct {
 // skipped). Files without id and namespace are not flows and are ignored.
 func LoadCatalog(dir string) (*Catalog, error) {
 	c := &Catalog{Dir: dir, Flows: map[FlowRef]*Flow{}, Invalid: map[string]error{}}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	err := walkFlowFiles(dir, func(p string, src []byte) {
+		if !strings.Contains(string(src), "namespace:") || !strings.Contains(string(src), "tasks:") {
+			return
+		}
+		f, perr := Parse(p, src)
+		if f == nil || f.ID == "" {
+			c.Invalid[p] = perr
+			return
+		}
+		if perr != nil {
+			c.Invalid[p] = perr
+		}
+		c.Flows[FlowRef{f.Namespace, f.ID}] = f
+	})
+	return c, err
+}
+
+// walkFlowFiles calls fn with the content of every *.yml and *.yaml file
+// under dir, hidden folders skipped. Unreadable files are passed over; only
+// an unreadable dir is an error.
+func walkFlowFiles(dir string, fn func(path string, src []byte)) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
-			return err
+			if p == dir {
+				return err
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if strings.HasPrefix(d.Name(), ".") && p != dir {
@@ -40,25 +64,11 @@ func LoadCatalog(dir string) (*Catalog, error) {
 		if !strings.HasSuffix(p, ".yml") && !strings.HasSuffix(p, ".yaml") {
 			return nil
 		}
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		if src, err := os.ReadFile(p); err == nil {
+			fn(p, src)
 		}
-		if !strings.Contains(string(src), "namespace:") || !strings.Contains(string(src), "tasks:") {
-			return nil
-		}
-		f, perr := Parse(p, src)
-		if f == nil || f.ID == "" {
-			c.Invalid[p] = perr
-			return nil
-		}
-		if perr != nil {
-			c.Invalid[p] = perr
-		}
-		c.Flows[FlowRef{f.Namespace, f.ID}] = f
 		return nil
 	})
-	return c, err
 }
 
 // Dependency is one edge: From needs To, because of Via.

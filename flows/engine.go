@@ -146,14 +146,16 @@ func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execut
 	for _, tr := range ex.TaskRuns {
 		byID[tr.ID] = tr
 	}
+	defs := map[string]*plugin.TaskDef{}
+	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) { defs[t.ID] = t })
 	for _, tr := range ex.TaskRuns {
-		def := f.Task(tr.TaskID)
+		def := defs[tr.TaskID]
 		if def == nil || def.Info.Flowable {
 			continue
 		}
 		switch tr.State {
 		case state.Success, state.Warning, state.Paused:
-			prev[runKey(tr.TaskID, valueChain(f, tr, byID))] = tr
+			prev[runKey(tr.TaskID, valueChain(defs, tr, byID))] = tr
 		}
 	}
 	ex.RestartCount++
@@ -164,7 +166,7 @@ func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execut
 }
 
 // valueChain rebuilds the Each iteration values a task run ran under.
-func valueChain(f *Flow, tr *state.TaskRun, byID map[string]*state.TaskRun) []string {
+func valueChain(defs map[string]*plugin.TaskDef, tr *state.TaskRun, byID map[string]*state.TaskRun) []string {
 	var chain []string
 	cur := tr
 	for cur.ParentID != "" {
@@ -172,7 +174,7 @@ func valueChain(f *Flow, tr *state.TaskRun, byID map[string]*state.TaskRun) []st
 		if !ok {
 			break
 		}
-		if def := f.Task(p.TaskID); def != nil && isEach(def) {
+		if def := defs[p.TaskID]; def != nil && isEach(def) {
 			chain = append([]string{cur.Value}, chain...)
 		}
 		cur = p
@@ -206,7 +208,7 @@ type outputEntry struct {
 
 func (e *Engine) execute(ctx context.Context, f *Flow, ex *state.Execution, prev map[string]*state.TaskRun) (*state.Execution, error) {
 	x := &execution{eng: e, flow: f, ex: ex, prev: prev, depth: e.depth}
-	x.logs = newLogSink(e.Repo, ex.ID)
+	x.logs = newLogSink(e.Repo)
 	defer x.logs.close()
 	ex.State = state.Running
 	ex.Start = time.Now()

@@ -79,7 +79,7 @@ type logSink struct {
 	closed  bool
 }
 
-func newLogSink(repo state.Repository, _ string) *logSink {
+func newLogSink(repo state.Repository) *logSink {
 	s := &logSink{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.loop()
 	return s

@@ -3,9 +3,6 @@ package flows
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -110,20 +107,7 @@ func (l *dirLoader) Load(namespace, id string) (*Flow, error) {
 
 func (l *dirLoader) scan() {
 	l.index = map[string]string{}
-	l.err = filepath.WalkDir(l.dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && p != l.dir {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
+	l.err = walkFlowFiles(l.dir, func(p string, b []byte) {
 		var head struct {
 			ID        string `yaml:"id"`
 			Namespace string `yaml:"namespace"`
@@ -134,6 +118,5 @@ func (l *dirLoader) scan() {
 				l.index[key] = p
 			}
 		}
-		return nil
 	})
 }

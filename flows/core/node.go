@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/sluicehq/sluice/flows/plugin"
 )
@@ -24,7 +23,12 @@ func (n *Node) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, 
 		if err != nil {
 			return nil, err
 		}
-		for name, content := range n.Shell.InputFiles {
+		// npm needs only the manifests; Shell.Run writes every input file.
+		for _, name := range []string{"package.json", "package-lock.json"} {
+			content, ok := n.Shell.InputFiles[name]
+			if !ok {
+				continue
+			}
 			if err := writeInput(ctx, rc, dir, name, content); err != nil {
 				return nil, fmt.Errorf("inputFiles %q: %w", name, err)
 			}
@@ -41,7 +45,7 @@ func (n *Node) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, 
 			n.Shell.Env = map[string]string{}
 		}
 		n.Shell.Env["NODE_PATH"] = filepath.Join(dir, "node_modules")
-		rc.Logger().Info("npm install done", "packages", strings.TrimSpace(filepath.Join(dir, "node_modules")))
+		rc.Logger().Info("npm install done", "node_modules", filepath.Join(dir, "node_modules"))
 	}
 	return n.Shell.Run(ctx, rc)
 }

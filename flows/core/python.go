@@ -22,9 +22,6 @@ type Python struct {
 // Run builds the virtualenv when requirements are given, then runs the
 // commands with it first on PATH.
 func (p *Python) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	if len(p.Shell.Commands) == 0 {
-		p.Shell.Commands = []string{"python main.py"}
-	}
 	if len(p.Requirements) > 0 {
 		dir, err := rc.TempDir()
 		if err != nil {

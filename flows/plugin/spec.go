@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -53,11 +54,25 @@ func (s *Spec) Names() []string {
 	return out
 }
 
+var specs sync.Map // reflect.Type → *Spec
+
 // SpecOf derives the spec of a properties struct type (or pointer to one).
+// Specs are cached: the engine asks for them on every task run.
 func SpecOf(t reflect.Type) (*Spec, error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if s, ok := specs.Load(t); ok {
+		return s.(*Spec), nil
+	}
+	s, err := specOf(t)
+	if err == nil {
+		specs.Store(t, s)
+	}
+	return s, err
+}
+
+func specOf(t reflect.Type) (*Spec, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("properties must be a struct, got %s", t)
 	}
