@@ -1,4 +1,4 @@
-package avro
+package avrointerop
 
 import (
 	"bytes"
@@ -11,13 +11,14 @@ import (
 	"github.com/linkedin/goavro/v2"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/serdes/avro"
 )
 
 // The library comparison behind docs/serdes.md: the same 10-column rows
 // written and read through (1) sluice's direct rows.Value ⇄ Avro binary
 // codec on hamba's container framing, (2) hamba's reflection encoder with
 // map[string]any (*big.Rat, time.Time), (3) goavro with map[string]any.
-// Run: go test -run XXX -bench . ./serdes/avro/
+// Run: go test -run XXX -bench . ./bench/avrointerop/
 
 const benchSchema = `{"type":"record","name":"Row","fields":[
 {"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"city","type":"string"},
@@ -71,7 +72,7 @@ func BenchmarkWriteSluice(b *testing.B) {
 	s, data := benchRows(benchN)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		w, _ := NewWriter(io.Discard, s, WriteOptions{Schema: benchSchema})
+		w, _ := avro.NewWriter(io.Discard, s, avro.WriteOptions{Schema: benchSchema})
 		for j := range data {
 			if err := w.Write(&data[j]); err != nil {
 				b.Fatal(err)
@@ -123,7 +124,7 @@ func BenchmarkWriteGoavroMaps(b *testing.B) {
 func benchFile(b *testing.B) []byte {
 	s, data := benchRows(benchN)
 	var buf bytes.Buffer
-	w, _ := NewWriter(&buf, s, WriteOptions{Schema: benchSchema})
+	w, _ := avro.NewWriter(&buf, s, avro.WriteOptions{Schema: benchSchema})
 	for j := range data {
 		w.Write(&data[j])
 	}
@@ -135,7 +136,7 @@ func BenchmarkReadSluice(b *testing.B) {
 	f := benchFile(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d, _ := NewReader(bytes.NewReader(f), ReadOptions{})
+		d, _ := avro.NewReader(bytes.NewReader(f), avro.ReadOptions{})
 		var row rows.Row
 		n := 0
 		for d.Next(&row) {
