@@ -24,10 +24,19 @@ func ParseFile(path string) (*Flow, error) {
 	return Parse(path, src)
 }
 
-// Parse decodes a flow strictly and validates it. All problems found are
-// returned together as Errors, in file order.
+// Parse decodes a flow strictly against the default task registry and
+// validates it. All problems found are returned together as Errors, in file
+// order.
 func Parse(file string, src []byte) (*Flow, error) {
-	d := &decoder{file: file}
+	return ParseWith(plugin.Default, file, src)
+}
+
+// ParseWith is Parse with the task types of reg (nil: plugin.Default).
+func ParseWith(reg *plugin.Registry, file string, src []byte) (*Flow, error) {
+	if reg == nil {
+		reg = plugin.Default
+	}
+	d := &decoder{file: file, reg: reg}
 	f := d.flow(src)
 	if f != nil {
 		f.File, f.Source = file, src
@@ -46,6 +55,7 @@ func Parse(file string, src []byte) (*Flow, error) {
 
 type decoder struct {
 	file     string
+	reg      *plugin.Registry
 	errs     Errors
 	warns    []*Error
 	ids      map[string]plugin.Pos
@@ -221,9 +231,9 @@ func (d *decoder) taskDefaults(n *yaml.Node) {
 			switch k.Value {
 			case "type":
 				td.Type = d.str(v, "", "taskDefaults.type")
-				if _, ok := plugin.Lookup(td.Type); !ok {
+				if _, ok := d.reg.Lookup(td.Type); !ok {
 					e := d.errorf(v, "", "taskDefaults.type", "unknown task type %q", td.Type)
-					if s := closest(td.Type, plugin.Names()); s != "" {
+					if s := closest(td.Type, d.reg.Names()); s != "" {
 						e.Suggestion = strconv.Quote(s)
 					}
 				}
@@ -340,10 +350,10 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 		d.errorf(n, t.ID, "", "task without type")
 		return nil
 	}
-	info, ok := plugin.Lookup(t.Type)
+	info, ok := d.reg.Lookup(t.Type)
 	if !ok {
 		e := d.errorf(typeNode, t.ID, "type", "unknown task type %q", t.Type)
-		if s := closest(t.Type, plugin.Names()); s != "" {
+		if s := closest(t.Type, d.reg.Names()); s != "" {
 			e.Suggestion = strconv.Quote(s)
 		}
 		return nil
@@ -411,7 +421,7 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 func (d *decoder) withDefaults(n *yaml.Node, info *plugin.Info) *yaml.Node {
 	var applicable []*taskDefault
 	for _, td := range d.defaults {
-		if ti, ok := plugin.Lookup(td.Type); ok && ti == info {
+		if ti, ok := d.reg.Lookup(td.Type); ok && ti == info {
 			applicable = append(applicable, td)
 		}
 	}

@@ -43,6 +43,9 @@ type Engine struct {
 	// Flows finds the flows core.Subflow runs; nil searches the running
 	// flow's folder.
 	Flows FlowLoader
+	// Registry holds the task types a stored flow is decoded with on
+	// restart; nil is plugin.Default.
+	Registry *plugin.Registry
 
 	templates       sync.Map // source → *template.Template
 	depth           int      // subflow nesting
@@ -133,7 +136,7 @@ func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execut
 		return nil, fmt.Errorf("execution %s is %s: only FAILED, KILLED, PAUSED or WARNING executions can be restarted", ex.ID, ex.State)
 	}
 	if f == nil {
-		f, err = Parse(ex.FlowFile, []byte(ex.FlowSource))
+		f, err = ParseWith(e.Registry, ex.FlowFile, []byte(ex.FlowSource))
 		if err != nil {
 			return nil, fmt.Errorf("stored flow of execution %s: %w", ex.ID, err)
 		}

@@ -62,10 +62,16 @@ func (f *flaky) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs,
 	return plugin.Outputs{"calls": c, "attempt": rc.Attempt()}, nil
 }
 
-func init() {
-	plugin.Register(plugin.Info{ID: "test.Flaky", New: func() any { return &flaky{} },
+// testTasks is the shipped task types plus this file's own, kept out of
+// plugin.Default so that no other test (or `sluice plugins list`) sees them.
+// Built on first use: this package's own init() registers the flowable
+// tasks after package variables are initialised.
+var testTasks = sync.OnceValue(func() *plugin.Registry {
+	r := plugin.Default.Clone()
+	r.Register(plugin.Info{ID: "test.Flaky", New: func() any { return &flaky{} },
 		Outputs: []plugin.Output{{Name: "calls"}, {Name: "attempt"}}})
-}
+	return r
+})
 
 func states(ex *state.Execution) map[string]state.State {
 	out := map[string]state.State{}
@@ -80,7 +86,7 @@ func states(ex *state.Execution) map[string]state.State {
 }
 
 func TestOutputsEachAndParents(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	ex := env.Run(`id: f
 namespace: t
 tasks:
@@ -124,7 +130,7 @@ tasks:
 }
 
 func TestRetryAndWarningOnRetry(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	ex := env.Run(`id: f
 namespace: t
 tasks:
@@ -167,7 +173,7 @@ tasks:
 }
 
 func TestTimeoutFailsAndCancels(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	ex := env.Run(`id: f
 namespace: t
 tasks:
@@ -188,7 +194,7 @@ tasks:
 }
 
 func TestParallelConcurrencyAndFailure(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	peak.Store(0)
 	ex := env.Run(`id: f
 namespace: t
@@ -240,7 +246,7 @@ errors:
 }
 
 func TestRestartReusesSucceededTasks(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	broken := `id: f
 namespace: t
 tasks:
@@ -285,7 +291,7 @@ tasks:
 }
 
 func TestPauseAndResume(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	src := `id: f
 namespace: t
 tasks:
@@ -308,7 +314,7 @@ tasks:
 }
 
 func TestInputsTyped(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	f := env.Parse(`id: f
 namespace: t
 inputs:
@@ -348,7 +354,7 @@ tasks:
 }
 
 func TestKillMarksKilled(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	f := env.Parse(`id: f
 namespace: t
 tasks:
@@ -367,7 +373,7 @@ tasks:
 }
 
 func TestSubflow(t *testing.T) {
-	env := flowtest.New(t)
+	env := flowtest.New(t, testTasks())
 	dir := t.TempDir()
 	child := "id: child\nnamespace: t\ninputs:\n  - name: x\n    type: INT\ntasks:\n  - id: double\n    type: core.Return\n    format: \"{{ inputs.x * 2 }}\"\n  - id: maybe\n    type: core.Fail\n    condition: \"{{ inputs.x > 100 }}\"\n"
 	if err := os.WriteFile(filepath.Join(dir, "child.yml"), []byte(child), 0o644); err != nil {

@@ -167,7 +167,7 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 		runCtx, cancel = context.WithTimeout(ctx, t.Timeout.D())
 		defer cancel()
 	}
-	res, err := task.Run(runCtx, rc)
+	res, err := plugin.Execute(runCtx, task, rc)
 	if err != nil && t.Timeout > 0 && errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("timed out after %s: %w", t.Timeout.D(), err)
 	}

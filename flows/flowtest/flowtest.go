@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -29,11 +30,15 @@ type Env struct {
 	Store  *storage.Local
 	Repo   state.Repository
 	Engine *flows.Engine
-	tasks  *plugintest.Env
+	// Registry decodes the flows; nil is plugin.Default.
+	Registry *plugin.Registry
+	tasks    *plugintest.Env
 }
 
-// New returns an environment cleaned up with the test.
-func New(t testing.TB) *Env {
+// New returns an environment cleaned up with the test. Flows are decoded
+// with plugin.Default, or with the registry given (a test's own task types,
+// typically plugin.Default.Clone() plus them).
+func New(t testing.TB, reg ...*plugin.Registry) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := storage.NewLocal(filepath.Join(dir, "storage"))
@@ -47,10 +52,15 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() { repo.Close() })
 	te := plugintest.New(t)
 	te.Store = st
+	var r *plugin.Registry
+	if len(reg) > 0 {
+		r = reg[0]
+	}
 	return &Env{
-		T: t, Store: st, Repo: repo, tasks: te,
+		T: t, Store: st, Repo: repo, tasks: te, Registry: r,
 		Engine: &flows.Engine{
-			Repo: repo, Store: st, LogLevel: slog.LevelDebug,
+			Registry: r,
+			Repo:     repo, Store: st, LogLevel: slog.LevelDebug,
 			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		},
 	}
@@ -59,7 +69,7 @@ func New(t testing.TB) *Env {
 // Parse parses and validates a flow, failing the test on errors.
 func (e *Env) Parse(src string) *flows.Flow {
 	e.T.Helper()
-	f, err := flows.Parse("flow.yml", []byte(src))
+	f, err := flows.ParseWith(e.Registry, "flow.yml", []byte(src))
 	if err != nil {
 		e.T.Fatalf("flow invalid:\n%v", err)
 	}

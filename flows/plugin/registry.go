@@ -77,16 +77,55 @@ type Example struct {
 	YAML  string
 }
 
-var (
+// Registry holds task types by ID and alias. Default is the one every task
+// package registers into from init() and that sluice runs with; a test that
+// needs its own task types builds a Registry (NewRegistry, or Default.Clone()
+// to keep the shipped ones) instead of registering them globally.
+type Registry struct {
 	mu      sync.RWMutex
-	byID    = map[string]*Info{}
-	byAlias = map[string]*Info{}
-)
+	byID    map[string]*Info
+	byAlias map[string]*Info
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{byID: map[string]*Info{}, byAlias: map[string]*Info{}}
+}
+
+// Default is the process-wide registry the package-level functions use.
+var Default = NewRegistry()
+
+// Register adds a task type to Default. See (*Registry).Register.
+func Register(info Info) { Default.Register(info) }
+
+// Lookup finds a task type in Default by ID or alias.
+func Lookup(typ string) (*Info, bool) { return Default.Lookup(typ) }
+
+// All returns every task type in Default sorted by ID.
+func All() []*Info { return Default.All() }
+
+// Names returns every ID and alias in Default.
+func Names() []string { return Default.Names() }
+
+// Clone returns a registry holding the same task types, to which a test can
+// add its own without touching r.
+func (r *Registry) Clone() *Registry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := NewRegistry()
+	for k, v := range r.byID {
+		c.byID[k] = v
+	}
+	for k, v := range r.byAlias {
+		c.byAlias[k] = v
+	}
+	return c
+}
 
 // Register adds a task type. It panics on a duplicate ID or alias, or on a
 // properties struct whose tags do not parse: both are programming errors
 // that must fail at start-up, not in a user's flow.
-func Register(info Info) {
+func (r *Registry) Register(info Info) {
 	if info.ID == "" || info.New == nil {
 		panic("plugin.Register: ID and New are required")
 	}
@@ -97,40 +136,40 @@ func Register(info Info) {
 	if _, err := SpecOf(reflect.TypeOf(props)); err != nil {
 		panic(fmt.Sprintf("plugin.Register(%s): %v", info.ID, err))
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	in := info
 	for _, name := range append([]string{info.ID}, info.Aliases...) {
-		if _, dup := byID[name]; dup {
+		if _, dup := r.byID[name]; dup {
 			panic("plugin.Register: duplicate task type " + name)
 		}
-		if _, dup := byAlias[name]; dup {
+		if _, dup := r.byAlias[name]; dup {
 			panic("plugin.Register: duplicate task type " + name)
 		}
 	}
-	byID[info.ID] = &in
+	r.byID[info.ID] = &in
 	for _, a := range info.Aliases {
-		byAlias[a] = &in
+		r.byAlias[a] = &in
 	}
 }
 
 // Lookup finds a task type by ID or alias.
-func Lookup(typ string) (*Info, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	if in, ok := byID[typ]; ok {
+func (r *Registry) Lookup(typ string) (*Info, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if in, ok := r.byID[typ]; ok {
 		return in, true
 	}
-	in, ok := byAlias[typ]
+	in, ok := r.byAlias[typ]
 	return in, ok
 }
 
 // All returns every registered task type sorted by ID.
-func All() []*Info {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]*Info, 0, len(byID))
-	for _, in := range byID {
+func (r *Registry) All() []*Info {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Info, 0, len(r.byID))
+	for _, in := range r.byID {
 		out = append(out, in)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -138,14 +177,14 @@ func All() []*Info {
 }
 
 // Names returns every ID and alias, for did-you-mean suggestions.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]string, 0, len(byID)+len(byAlias))
-	for id := range byID {
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.byID)+len(r.byAlias))
+	for id := range r.byID {
 		out = append(out, id)
 	}
-	for a := range byAlias {
+	for a := range r.byAlias {
 		out = append(out, a)
 	}
 	sort.Strings(out)

@@ -55,11 +55,12 @@ func (e *Env) RunContext(taskID string) *plugin.RunContext {
 	})
 }
 
-// Run runs a task with a fresh run context and cleans up after it.
+// Run runs a task through its life cycle (plugin.Execute: Provision, Run,
+// Cleanup) with a fresh run context, as the engine does.
 func (e *Env) Run(task plugin.Task, taskID string) (plugin.Outputs, error) {
 	rc := e.RunContext(taskID)
 	defer rc.Cleanup()
-	return task.Run(context.Background(), rc)
+	return plugin.Execute(context.Background(), task, rc)
 }
 
 // WriteRows stores rows as a row file and returns its URI string.
