@@ -286,24 +286,129 @@ func (d *decoder) triggers(n *yaml.Node) []*Trigger {
 		return nil
 	}
 	var out []*Trigger
+	ids := map[string]bool{}
 	for _, item := range n.Content {
-		t := &Trigger{Pos: d.pos(item)}
-		var raw map[string]any
-		if err := item.Decode(&raw); err != nil {
-			d.errorf(item, "", "triggers", "%v", err)
-			continue
+		if t := d.trigger(item); t != nil {
+			if ids[t.ID] {
+				d.errorf(item, "", "triggers", "duplicate trigger id %q", t.ID)
+			}
+			ids[t.ID] = true
+			out = append(out, t)
 		}
-		t.Raw = raw
-		t.ID, _ = raw["id"].(string)
-		t.Type, _ = raw["type"].(string)
-		if t.ID == "" || t.Type == "" {
-			d.errorf(item, "", "triggers", "a trigger needs id and type")
-		} else {
-			d.warns = append(d.warns, &Error{Pos: t.Pos, Msg: fmt.Sprintf("trigger %q (%s) is validated but not scheduled by `sluice run`; run flows on demand or with `sluice server`", t.ID, t.Type)})
-		}
-		out = append(out, t)
 	}
 	return out
+}
+
+// trigger decodes one trigger strictly: the common keys, then the
+// properties of its registered type.
+func (d *decoder) trigger(n *yaml.Node) *Trigger {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "", "triggers", "a trigger is a mapping with id and type")
+		return nil
+	}
+	t := &Trigger{Pos: d.pos(n)}
+	if raw, err := plainValue(n); err == nil {
+		t.Raw, _ = raw.(map[string]any)
+	}
+	var typeNode *yaml.Node
+	props := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "id":
+			t.ID = d.str(v, "", "triggers.id")
+		case "type":
+			t.Type = d.str(v, "", "triggers.type")
+			typeNode = v
+		case "description":
+			t.Description = d.str(v, "", "triggers.description")
+		case "disabled":
+			d.into(v, reflect.ValueOf(&t.Disabled).Elem(), "", "triggers.disabled")
+		case "conditions":
+			d.into(v, reflect.ValueOf(&t.Conditions).Elem(), "", "triggers.conditions")
+		default:
+			props.Content = append(props.Content, k, v)
+		}
+	}
+	if t.ID == "" || typeNode == nil {
+		d.errorf(n, "", "triggers", "a trigger needs id and type")
+		return nil
+	}
+	if !idPattern.MatchString(t.ID) {
+		d.errorf(n, "", "triggers.id", "trigger id %q must contain only letters, digits, '_' and '-'", t.ID)
+	}
+	info, ok := plugin.LookupTrigger(t.Type)
+	if !ok {
+		e := d.errorf(typeNode, "", "triggers.type", "unknown trigger type %q", t.Type)
+		if s := closest(t.Type, plugin.TriggerNames()); s != "" {
+			e.Suggestion = strconv.Quote(s)
+		}
+		return nil
+	}
+	t.Info = info
+	val := info.New()
+	spec, err := plugin.SpecOf(reflect.TypeOf(val))
+	if err != nil {
+		d.errorf(n, "", "triggers", "%v", err)
+		return nil
+	}
+	errsBefore := len(d.errs)
+	d.structInto(props, reflect.ValueOf(val).Elem(), spec, "", "trigger type "+info.ID)
+	if v, ok := val.(plugin.Validator); ok && len(d.errs) == errsBefore {
+		if err := v.Validate(); err != nil {
+			d.errorf(n, "", "triggers", "trigger %q: %v", t.ID, err)
+		}
+	}
+	t.Props = val
+	d.warns = append(d.warns, &Error{Pos: t.Pos, Msg: fmt.Sprintf("trigger %q (%s) is not run by `sluice run`; `sluice server` runs it", t.ID, info.ID)})
+	return t
+}
+
+// condition decodes one typed condition (a mapping with a type) into v, a
+// *plugin.ConditionDef. Conditions nest (MultipleCondition holds a map of
+// them) through the ordinary property decoding.
+func (d *decoder) condition(n *yaml.Node, v reflect.Value, task, prop string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, task, prop, "a condition is a mapping with a type")
+		return
+	}
+	var typeNode *yaml.Node
+	props := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Value == "type" {
+			typeNode = val
+			continue
+		}
+		props.Content = append(props.Content, k, val)
+	}
+	if typeNode == nil {
+		d.errorf(n, task, prop, "condition without type")
+		return
+	}
+	typ := d.str(typeNode, task, prop+".type")
+	info, ok := plugin.LookupCondition(typ)
+	if !ok {
+		e := d.errorf(typeNode, task, prop+".type", "unknown condition type %q", typ)
+		if s := closest(typ, plugin.ConditionNames()); s != "" {
+			e.Suggestion = strconv.Quote(s)
+		}
+		return
+	}
+	val := info.New()
+	spec, err := plugin.SpecOf(reflect.TypeOf(val))
+	if err != nil {
+		d.errorf(n, task, prop, "%v", err)
+		return
+	}
+	errsBefore := len(d.errs)
+	d.structInto(props, reflect.ValueOf(val).Elem(), spec, task, "condition "+info.ID)
+	if vv, ok := val.(plugin.Validator); ok && len(d.errs) == errsBefore {
+		if err := vv.Validate(); err != nil {
+			d.errorf(n, task, prop, "condition %s: %v", info.ID, err)
+		}
+	}
+	v.Set(reflect.ValueOf(&plugin.ConditionDef{Type: typ, Info: info, Props: val.(plugin.Condition), Pos: d.pos(n)}))
 }
 
 func (d *decoder) tasks(n *yaml.Node, where string) []*plugin.TaskDef {
@@ -463,9 +568,10 @@ func (d *decoder) decodeProps(n *yaml.Node, info *plugin.Info, taskID string) an
 }
 
 var (
-	taskListType = reflect.TypeOf([]*plugin.TaskDef{})
-	durationType = reflect.TypeOf(plugin.Duration(0))
-	textUnmarshT = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+	taskListType  = reflect.TypeOf([]*plugin.TaskDef{})
+	conditionType = reflect.TypeOf(&plugin.ConditionDef{})
+	durationType  = reflect.TypeOf(plugin.Duration(0))
+	textUnmarshT  = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
 
 // structInto decodes a mapping into a properties struct: unknown keys,
@@ -555,6 +661,9 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, task, prop string) {
 		n = n.Alias
 	}
 	switch {
+	case t == conditionType:
+		d.condition(n, v, task, prop)
+		return
 	case t == taskListType || (t.Kind() == reflect.Map && t.Elem() == taskListType):
 		if d.reuseChildren {
 			// Fresh copies of a task reuse the children decoded once.

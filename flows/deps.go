@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sluicehq/sluice/flows/condition"
 	"github.com/sluicehq/sluice/flows/plugin"
 )
 
@@ -89,25 +90,16 @@ func Uses(f *Flow) []Dependency {
 		}
 	})
 	for _, tr := range f.Triggers {
-		for _, ref := range triggerFlows(tr.Raw) {
-			out = append(out, Dependency{From: from, To: ref, Via: "trigger " + tr.ID})
-		}
-	}
-	return out
-}
-
-// triggerFlows finds namespace/flowId pairs in a Flow trigger's
-// conditions (Kestra's ExecutionFlowCondition shape).
-func triggerFlows(raw map[string]any) []FlowRef {
-	var out []FlowRef
-	conds, _ := raw["conditions"].([]any)
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		ns, _ := m["namespace"].(string)
-		id, _ := m["flowId"].(string)
-		if ns != "" && id != "" {
-			out = append(out, FlowRef{ns, id})
-		}
+		seen := map[FlowRef]bool{}
+		condition.Walk(tr.Conditions, func(c *plugin.ConditionDef) {
+			if ef, ok := c.Props.(*condition.ExecutionFlow); ok {
+				ref := FlowRef{ef.Namespace, ef.FlowID}
+				if !seen[ref] {
+					seen[ref] = true
+					out = append(out, Dependency{From: from, To: ref, Via: "trigger " + tr.ID})
+				}
+			}
+		})
 	}
 	return out
 }

@@ -66,13 +66,24 @@ func (in *Input) IsRequired() bool {
 	return in.Default == nil
 }
 
-// Trigger is a declared trigger. The engine in this build decodes and
-// validates triggers but runs flows only on demand.
+// Trigger is a declared trigger: the properties every trigger has and its
+// decoded type-specific properties (a registered trigger type, see
+// plugin.RegisterTrigger). `sluice run` ignores triggers; `sluice server`
+// runs them.
 type Trigger struct {
-	ID   string
-	Type string
-	Pos  plugin.Pos
-	Raw  map[string]any
+	ID          string
+	Type        string // as written (may be a Kestra alias)
+	Description string
+	Disabled    bool
+	Info        *plugin.Info
+	// Props is the decoded properties struct; templates in it are
+	// rendered when the trigger fires.
+	Props any
+	// Conditions must all hold for the trigger to fire.
+	Conditions []*plugin.ConditionDef
+	Pos        plugin.Pos
+	// Raw is the trigger as plain YAML data, for display.
+	Raw map[string]any
 }
 
 // Dir is the folder of the flow file ("" when it was not read from a file).

@@ -46,7 +46,14 @@ func (in *Info) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("Every task also accepts `id`, `type`, `description`, `retry`, `timeout` and `disabled`.\n\n")
+	switch in.Kind {
+	case KindTrigger:
+		b.WriteString("Every trigger also accepts `id`, `type`, `description`, `disabled` and `conditions` (see the condition pages).\n\n")
+	case KindCondition:
+		b.WriteString("A condition is written as a mapping with its `type` and these properties.\n\n")
+	default:
+		b.WriteString("Every task also accepts `id`, `type`, `description`, `retry`, `timeout` and `disabled`.\n\n")
+	}
 	if len(in.Outputs) > 0 {
 		b.WriteString("## Outputs\n\n| name | description |\n|---|---|\n")
 		for _, o := range in.Outputs {
@@ -113,6 +120,12 @@ func JSONSchema() ([]byte, error) {
 		})
 	}
 	defs["task"] = map[string]any{"type": "object", "required": []string{"id", "type"}, "allOf": variants}
+	defs["trigger"] = kindSchema(Triggers(), defs, map[string]any{
+		"id": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"},
+		"disabled": map[string]any{"type": "boolean"}, "conditions": map[string]any{"$ref": "#/$defs/conditions"},
+	}, []string{"id", "type"})
+	defs["condition"] = kindSchema(Conditions(), defs, map[string]any{}, []string{"type"})
+	defs["conditions"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/condition"}}
 	defs["tasks"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/task"}}
 	retry, _ := SpecOf(reflect.TypeOf(Retry{}))
 	rp := map[string]any{}
@@ -135,7 +148,7 @@ func JSONSchema() ([]byte, error) {
 			"taskDefaults": map[string]any{"type": "array"},
 			"tasks":        map[string]any{"$ref": "#/$defs/tasks"},
 			"errors":       map[string]any{"$ref": "#/$defs/tasks"},
-			"triggers":     map[string]any{"type": "array"},
+			"triggers":     map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/trigger"}},
 			"disabled":     map[string]any{"type": "boolean"},
 		},
 		"additionalProperties": false,
@@ -150,6 +163,8 @@ func schemaOf(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "description": "ISO-8601 (PT30S) or Go (30s) duration"}
 	case reflect.TypeOf([]*TaskDef{}):
 		return map[string]any{"$ref": "#/$defs/tasks"}
+	case reflect.TypeOf(&ConditionDef{}):
+		return map[string]any{"$ref": "#/$defs/condition"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -191,4 +206,44 @@ func schemaOf(t reflect.Type) map[string]any {
 		return out
 	}
 	return map[string]any{}
+}
+
+// kindSchema is the schema of one trigger or condition: common properties
+// plus, by type, the properties of that type.
+func kindSchema(infos []*Info, defs map[string]any, common map[string]any, required []string) map[string]any {
+	var variants []any
+	for _, in := range infos {
+		spec, err := SpecOf(reflect.TypeOf(in.New()))
+		if err != nil {
+			continue
+		}
+		props := map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}
+		for k, v := range common {
+			props[k] = v
+		}
+		req := append([]string{}, required...)
+		for _, p := range spec.Properties {
+			s := schemaOf(p.Type)
+			if p.Doc != "" {
+				s["description"] = p.Doc
+			}
+			if len(p.Enum) > 0 && p.Type.Kind() == reflect.String {
+				s["enum"] = p.Enum
+			}
+			props[p.Name] = s
+			if p.Required {
+				req = append(req, p.Name)
+			}
+		}
+		name := strings.ReplaceAll(in.ID, ".", "_")
+		defs[name] = map[string]any{
+			"type": "object", "title": in.ID, "description": in.ShortDoc(),
+			"properties": props, "required": req, "additionalProperties": false,
+		}
+		variants = append(variants, map[string]any{
+			"if":   map[string]any{"properties": map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}},
+			"then": map[string]any{"$ref": "#/$defs/" + name},
+		})
+	}
+	return map[string]any{"type": "object", "required": required, "allOf": variants}
 }

@@ -69,6 +69,10 @@ type Info struct {
 	Flowable bool
 	// Examples are YAML snippets shown in docs.
 	Examples []Example
+	// Kind is what the type declares: a task (the zero value), a trigger
+	// or a condition. Each kind has its own registry (RegisterTrigger,
+	// RegisterCondition) and its own names.
+	Kind Kind
 }
 
 // Example is a documented use of a task.

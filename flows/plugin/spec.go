@@ -144,6 +144,8 @@ func TypeName(t reflect.Type) string {
 		return "datetime"
 	case reflect.TypeOf([]*TaskDef{}):
 		return "tasks"
+	case reflect.TypeOf(&ConditionDef{}):
+		return "condition"
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
