@@ -25,7 +25,7 @@ type Schedule struct {
 
 // Backfill is the schedule's backfill.
 type Backfill struct {
-	Start time.Time `yaml:"start" required:"true" doc:"First date to fire from (ISO-8601 with offset)."`
+	Start time.Time `yaml:"start" doc:"First date to fire from (ISO-8601 with offset); unset: no backfill."`
 }
 
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
