@@ -33,7 +33,8 @@ type Consume struct {
 	Since             string          `yaml:"since" doc:"Where to start when the group has no committed offset (or always without a group): earliest, latest, an ISO-8601 timestamp, or (without a group) an offset number."`
 	MaxRecords        int             `yaml:"maxRecords" doc:"Stop after this many records (0: no limit)."`
 	MaxDuration       plugin.Duration `yaml:"maxDuration" doc:"Stop after this long (0: no limit)."`
-	PollDuration      plugin.Duration `yaml:"pollDuration" default:"PT2S" doc:"Stop when a poll waits this long without a record."`
+	PollDuration      plugin.Duration `yaml:"pollDuration" default:"PT2S" doc:"Stop when a poll waits this long without a record (until: POLL)."`
+	Until             string          `yaml:"until" default:"POLL" enum:"POLL,END" doc:"When to stop besides maxRecords and maxDuration: POLL, after a poll of pollDuration brings nothing; END, at the end offsets the partitions had when the task started (the last stable offset with isolation.level read_committed), whatever the timing."`
 }
 
 func init() {
@@ -42,8 +43,11 @@ func init() {
 		Aliases: []string{"io.kestra.plugin.kafka.Consume"},
 		Title:   "Read records from Kafka topics into a row file.",
 		Doc: `Polls one or more topics and writes each record (key, value, topic, partition, offset,
-timestamp, headers) to a row file, until a poll of pollDuration brings nothing, maxRecords records
-were read, or maxDuration passed.
+timestamp, headers) to a row file, until a poll of pollDuration brings nothing (until: POLL, the
+default), maxRecords records were read, or maxDuration passed. With until: END the task reads up
+to the end offsets the partitions had when it started, then stops: a batch copy of a topic that
+does not depend on timing. Records of transactions are read once committed
+(isolation.level read_committed is the default; aborted records are never stored).
 
 With a groupId, offsets are committed only after the row file is stored: a run that is killed
 before that stores nothing and commits nothing, so the next run reads the same records again;
@@ -86,6 +90,13 @@ func (c *Consume) Validate() error {
 	if c.MaxRecords < 0 {
 		return errors.New("maxRecords must not be negative")
 	}
+	switch u := strings.ToUpper(strings.TrimSpace(c.Until)); u {
+	case "", UntilPoll, UntilEnd:
+	default:
+		if !strings.Contains(u, "{{") {
+			return fmt.Errorf("until: %q is not POLL or END", c.Until)
+		}
+	}
 	return nil
 }
 
@@ -125,58 +136,79 @@ var ConsumeSchema = &rows.Schema{Fields: []rows.Field{
 // afterWrite is a test hook called after each stored record.
 var afterWrite func(n int64)
 
+// Stop conditions of until.
+const (
+	// UntilPoll stops when a poll of pollDuration brings nothing.
+	UntilPoll = "POLL"
+	// UntilEnd stops at the end offsets the partitions had when the task
+	// started.
+	UntilEnd = "END"
+)
+
+// Batch is what one consume stored: the row file and its record count.
+type Batch struct {
+	URI   string
+	Count int64
+}
+
 // Run consumes and stores records, then commits the group's offsets.
 func (c *Consume) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	uri, n, err := c.run(ctx, rc)
+	b, err := c.ReadBatch(ctx, rc)
 	if err != nil {
 		return nil, rc.MaskError(err)
 	}
-	return plugin.Outputs{"uri": uri, "messagesCount": n}, nil
+	return plugin.Outputs{"uri": b.URI, "messagesCount": b.Count}, nil
 }
 
-func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64, error) {
+// ReadBatch is Consume's core, shared with the Kafka trigger: it reads
+// records until the stop condition (until, maxRecords, maxDuration), stores
+// them as one row file, and only then commits the group's offsets.
+func (c *Consume) ReadBatch(ctx context.Context, rc *plugin.RunContext) (Batch, error) {
 	if err := c.Validate(); err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	settings, err := clientSettings(rc, c.Properties, kclient.Consumer)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	sp, err := serdeSettings(rc, c.SerdeProperties)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	keyType, err := serde.ParseType(orDefault(c.KeyDeserializer, "STRING"))
 	if err != nil {
-		return "", 0, fmt.Errorf("keyDeserializer: %w", err)
+		return Batch{}, fmt.Errorf("keyDeserializer: %w", err)
 	}
 	valType, err := serde.ParseType(orDefault(c.ValueDeserializer, "STRING"))
 	if err != nil {
-		return "", 0, fmt.Errorf("valueDeserializer: %w", err)
+		return Batch{}, fmt.Errorf("valueDeserializer: %w", err)
 	}
 	keyDe, err := serde.NewDeserializer(keyType, sp.Client)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	valDe, err := serde.NewDeserializer(valType, sp.Client)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	topics, err := c.topics()
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
-	start, explicitOffset, err := c.startOffset(settings.AutoOffsetReset)
+	start, err := c.startOffset(settings.AutoOffsetReset)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
+	var pattern *regexp.Regexp
 	errLog := &lastErrorLogger{rc: rc}
-	opts := append([]kgo.Opt{kgo.WithLogger(errLog)}, settings.Opts...)
-	opts = append(opts, kgo.ConsumeResetOffset(start))
+	// Control records (transaction markers) are kept so that the offsets
+	// reached, and committed, include them; they are never stored.
+	opts := append([]kgo.Opt{kgo.WithLogger(errLog), kgo.KeepControlRecords()}, settings.Opts...)
+	opts = append(opts, kgo.ConsumeResetOffset(start.offset))
 	switch {
 	case c.TopicPattern != "":
-		if _, err := regexp.Compile(c.TopicPattern); err != nil {
-			return "", 0, fmt.Errorf("topicPattern: %w", err)
+		if pattern, err = regexp.Compile(c.TopicPattern); err != nil {
+			return Batch{}, fmt.Errorf("topicPattern: %w", err)
 		}
 		opts = append(opts, kgo.ConsumeTopics(c.TopicPattern), kgo.ConsumeRegex())
 	case len(c.Partitions) > 0:
@@ -184,13 +216,13 @@ func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64
 		for _, t := range topics {
 			m[t] = map[int32]kgo.Offset{}
 			for _, p := range c.Partitions {
-				m[t][int32(p)] = start
+				m[t][int32(p)] = start.offset
 			}
 		}
 		opts = append(opts, kgo.ConsumePartitions(m))
 	default:
-		if explicitOffset && c.GroupID == "" {
-			return "", 0, errors.New("since: an offset number needs explicit partitions")
+		if start.at >= 0 && c.GroupID == "" {
+			return Batch{}, errors.New("since: an offset number needs explicit partitions")
 		}
 		opts = append(opts, kgo.ConsumeTopics(topics...))
 	}
@@ -199,16 +231,26 @@ func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return "", 0, fmt.Errorf("kafka client: %w", err)
+		return Batch{}, fmt.Errorf("kafka client: %w", err)
 	}
 	defer cl.Close()
 	if err := ping(ctx, cl, max(c.PollDuration.D(), 10*time.Second), errLog); err != nil {
-		return "", 0, err
+		return Batch{}, err
+	}
+	untilEnd := strings.EqualFold(strings.TrimSpace(c.Until), UntilEnd)
+	var ends *endOffsets
+	if untilEnd {
+		// Taken before the first poll: records produced after this moment
+		// are left for the next run.
+		if ends, err = c.endOffsets(ctx, cl, settings.ReadCommitted, topics, pattern, start); err != nil {
+			return Batch{}, err
+		}
+		rc.Logger().Debug("consuming up to the end offsets taken at the start", "partitions", ends.String())
 	}
 
 	w, err := rc.CreateRows(ctx, "messages", ConsumeSchema)
 	if err != nil {
-		return "", 0, err
+		return Batch{}, err
 	}
 	defer w.Abort()
 	counter := rc.Progress("records")
@@ -225,36 +267,60 @@ func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64
 	offsets := map[string]map[int32]kgo.EpochOffset{}
 	var n int64
 	row := rows.Row{Values: make([]rows.Value, len(ConsumeSchema.Fields))}
-	for {
+	killed := func(err error) error {
+		return fmt.Errorf("stopped after %d records (nothing stored, no offset committed): %w", n, err)
+	}
+	for !(untilEnd && ends.reached()) {
 		limit := -1
 		if c.MaxRecords > 0 {
 			limit = c.MaxRecords - int(n)
 		}
-		wait := poll
-		if !deadline.IsZero() {
-			wait = min(wait, time.Until(deadline))
+		var pctx context.Context
+		var cancel context.CancelFunc
+		switch {
+		case untilEnd && deadline.IsZero():
+			// No quiet period: the end offsets say when to stop.
+			pctx, cancel = context.WithCancel(ctx)
+		case untilEnd:
+			pctx, cancel = context.WithDeadline(ctx, deadline)
+		default:
+			wait := poll
+			if !deadline.IsZero() {
+				wait = min(wait, time.Until(deadline))
+			}
+			pctx, cancel = context.WithTimeout(ctx, wait)
 		}
-		if wait <= 0 {
+		if pctx.Err() != nil {
+			cancel()
 			break
 		}
-		pctx, cancel := context.WithTimeout(ctx, wait)
 		fs := cl.PollRecords(pctx, limit)
 		cancel()
 		if err := ctx.Err(); err != nil {
-			return "", 0, fmt.Errorf("stopped after %d records (nothing stored, no offset committed): %w", n, err)
+			return Batch{}, killed(err)
 		}
 		for _, fe := range fs.Errors() {
 			if errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, context.Canceled) {
 				continue
 			}
-			return "", 0, fmt.Errorf("fetching %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
+			return Batch{}, fmt.Errorf("fetching %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
 		}
-		if fs.NumRecords() == 0 {
+		if fs.NumRecords() == 0 && !untilEnd {
 			break
 		}
 		var werr error
 		fs.EachRecord(func(r *kgo.Record) {
 			if werr != nil {
+				return
+			}
+			if offsets[r.Topic] == nil {
+				offsets[r.Topic] = map[int32]kgo.EpochOffset{}
+			}
+			offsets[r.Topic][r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
+			if ends != nil {
+				ends.advance(r.Topic, r.Partition, r.Offset+1)
+			}
+			if r.Attrs.IsControl() {
 				return
 			}
 			if werr = c.fill(ctx, &row, r, keyDe, valDe); werr != nil {
@@ -265,19 +331,15 @@ func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64
 			}
 			n++
 			counter.Add(1, int64(len(r.Value)))
-			if offsets[r.Topic] == nil {
-				offsets[r.Topic] = map[int32]kgo.EpochOffset{}
-			}
-			offsets[r.Topic][r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
 			if afterWrite != nil {
 				afterWrite(n)
 			}
 		})
 		if werr != nil {
-			return "", 0, werr
+			return Batch{}, werr
 		}
 		if err := ctx.Err(); err != nil {
-			return "", 0, fmt.Errorf("stopped after %d records (nothing stored, no offset committed): %w", n, err)
+			return Batch{}, killed(err)
 		}
 		if c.MaxRecords > 0 && n >= int64(c.MaxRecords) {
 			break
@@ -286,43 +348,57 @@ func (c *Consume) run(ctx context.Context, rc *plugin.RunContext) (string, int64
 	// Store first, then commit: a crash in between re-reads records, it
 	// never loses them.
 	if err := w.Close(); err != nil {
-		return "", 0, fmt.Errorf("storing the records: %w", err)
+		return Batch{}, fmt.Errorf("storing the records: %w", err)
 	}
 	uri := w.URI().String()
 	if c.GroupID != "" && len(offsets) > 0 {
 		if err := commit(ctx, cl, offsets); err != nil {
-			return "", 0, fmt.Errorf("%d records were stored at %s but the group's offsets were not committed (the next run will read them again): %w", n, uri, err)
+			return Batch{}, fmt.Errorf("%d records were stored at %s but the group's offsets were not committed (the next run will read them again): %w", n, uri, err)
 		}
 	}
 	rc.Logger().Info("records consumed", "messagesCount", n)
-	return uri, n, nil
+	return Batch{URI: uri, Count: n}, nil
 }
 
-func (c *Consume) startOffset(reset string) (kgo.Offset, bool, error) {
+// startPos is where a partition without a committed offset starts.
+type startPos struct {
+	offset kgo.Offset
+	// latest, or at >= 0 (an offset number), or afterMilli >= 0 (a
+	// timestamp); otherwise the earliest offset.
+	latest     bool
+	at         int64
+	afterMilli int64
+}
+
+func (c *Consume) startOffset(reset string) (startPos, error) {
 	s := strings.TrimSpace(c.Since)
 	if s == "" {
 		s = reset
 	}
+	pos := startPos{offset: kgo.NewOffset().AtStart(), at: -1, afterMilli: -1}
 	switch strings.ToLower(s) {
 	case "", "earliest":
-		return kgo.NewOffset().AtStart(), false, nil
+		return pos, nil
 	case "latest":
-		return kgo.NewOffset().AtEnd(), false, nil
+		pos.offset, pos.latest = kgo.NewOffset().AtEnd(), true
+		return pos, nil
 	case "none":
-		return kgo.NewOffset().AtStart(), false, errors.New("auto.offset.reset=none is not supported: use since")
+		return pos, errors.New("auto.offset.reset=none is not supported: use since")
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n < 0 {
-			return kgo.Offset{}, false, fmt.Errorf("since: offset %d is negative", n)
+			return pos, fmt.Errorf("since: offset %d is negative", n)
 		}
-		return kgo.NewOffset().At(n), true, nil
+		pos.offset, pos.at = kgo.NewOffset().At(n), n
+		return pos, nil
 	}
 	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(l, s); err == nil {
-			return kgo.NewOffset().AfterMilli(t.UnixMilli()), false, nil
+			pos.offset, pos.afterMilli = kgo.NewOffset().AfterMilli(t.UnixMilli()), t.UnixMilli()
+			return pos, nil
 		}
 	}
-	return kgo.Offset{}, false, fmt.Errorf("since: %q is not earliest, latest, an ISO-8601 timestamp or an offset", c.Since)
+	return pos, fmt.Errorf("since: %q is not earliest, latest, an ISO-8601 timestamp or an offset", c.Since)
 }
 
 func (c *Consume) fill(ctx context.Context, row *rows.Row, r *kgo.Record, keyDe, valDe serde.Deserializer) error {

@@ -77,13 +77,15 @@ func TestConsumeJSON(t *testing.T) {
 }
 
 // A consume killed mid-run stores nothing and commits nothing; the next run
-// of the group stores every record exactly once, across all runs.
+// of the group stores every record exactly once, across all runs. until:
+// END makes every run read exactly what the topic held when it started, so
+// nothing here depends on timing.
 func TestConsumeKilledAndRestartedNeitherLosesNorDuplicates(t *testing.T) {
 	_, addr := fakeCluster(t)
 	produceN(t, addr, "orders", 0, 600)
 	env := plugintest.New(t)
 	task := func() *Consume {
-		return &Consume{Properties: props(addr), Topic: "orders", GroupID: "g1", PollDuration: plugin.Duration(500e6)}
+		return &Consume{Properties: props(addr), Topic: "orders", GroupID: "g1", Until: UntilEnd}
 	}
 	var stored []string
 
@@ -111,11 +113,14 @@ func TestConsumeKilledAndRestartedNeitherLosesNorDuplicates(t *testing.T) {
 		t.Fatalf("killed run: %v", err)
 	}
 
-	// More records arrive; run 3 finishes the topic.
+	// More records arrive; run 3 reads the 400 left and the 100 new ones.
 	produceN(t, addr, "orders", 600, 100)
 	out, err = env.Run(task(), "consume")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if out["messagesCount"] != int64(500) {
+		t.Fatalf("run 3 stored %v records, want 500", out["messagesCount"])
 	}
 	stored = append(stored, storedKeys(t, env, out)...)
 
@@ -195,5 +200,49 @@ func TestProduceConsumeAvroRoundTrip(t *testing.T) {
 	want := rows.MapOf([]rows.Value{rows.String("id"), rows.Int(42), rows.String("customer"), rows.String("ann"), rows.String("amount"), d, rows.String("created"), rows.TimestampTZ(1_700_000_000_000_001, 0)})
 	if !rs[0].Values[1].Equal(want) {
 		t.Fatalf("value %s want %s", rs[0].Values[1], want)
+	}
+}
+
+// until: END reads what the partitions held when the task started, and not
+// what arrives while it runs.
+func TestConsumeUntilEndIgnoresLaterRecords(t *testing.T) {
+	_, addr := fakeCluster(t)
+	produceN(t, addr, "end", 0, 90)
+	env := plugintest.New(t)
+	afterWrite = func(n int64) {
+		if n == 1 {
+			produceN(t, addr, "end", 90, 30)
+		}
+	}
+	defer func() { afterWrite = nil }()
+	// pollDuration is far shorter than a loaded machine may need to join
+	// a group and fetch: END ignores it.
+	out, err := env.Run(&Consume{Properties: props(addr), Topic: "end", GroupID: "gend", Until: "end", PollDuration: plugin.Duration(1)}, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := storedKeys(t, env, out); len(keys) != 90 {
+		t.Fatalf("%d records stored, want the 90 there at the start", len(keys))
+	}
+	afterWrite = nil
+	// The next run reads the 30 that came later; then there is nothing.
+	for _, want := range []int64{30, 0} {
+		out, err = env.Run(&Consume{Properties: props(addr), Topic: "end", GroupID: "gend", Until: UntilEnd}, "c")
+		if err != nil || out["messagesCount"] != want {
+			t.Fatalf("next run: %v %v, want %d", out, err, want)
+		}
+	}
+	// Without a group, from a partition and an offset; a missing topic has
+	// nothing to read.
+	out, err = env.Run(&Consume{Properties: props(addr), Topic: []any{"end", "nosuchtopic"}, Partitions: []int{0, 1, 2}, Since: "1000", Until: UntilEnd}, "c")
+	if err != nil || out["messagesCount"] != int64(0) {
+		t.Fatalf("since beyond the end: %v %v", out, err)
+	}
+	out, err = env.Run(&Consume{Properties: props(addr), TopicPattern: "^en.$", Until: UntilEnd}, "c")
+	if err != nil || out["messagesCount"] != int64(120) {
+		t.Fatalf("topicPattern: %v %v", out, err)
+	}
+	if err := (&Consume{Properties: props(addr), Topic: "x", Until: "forever"}).Validate(); err == nil {
+		t.Fatal("until: forever validated")
 	}
 }

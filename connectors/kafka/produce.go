@@ -34,6 +34,7 @@ type Produce struct {
 	ValueSerializer string         `yaml:"valueSerializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Serializer of values."`
 	KeyAvroSchema   string         `yaml:"keyAvroSchema" doc:"Avro schema (JSON) of keys when keySerializer is AVRO."`
 	ValueAvroSchema string         `yaml:"valueAvroSchema" doc:"Avro schema (JSON) of values when valueSerializer is AVRO."`
+	Transaction     bool           `yaml:"transaction" doc:"Produce all records in one Kafka transaction, committed at the end and aborted on any failure: a consumer with isolation.level read_committed sees all of them or none. Implied by properties transactional.id; without it the transactional id is sluice-<namespace>.<flow>.<task>-<task run id>."`
 }
 
 func init() {
@@ -210,6 +211,23 @@ func (p *Produce) run(ctx context.Context, rc *plugin.RunContext) (int64, error)
 
 	errLog := &lastErrorLogger{rc: rc}
 	opts := append([]kgo.Opt{kgo.WithLogger(errLog)}, settings.Opts...)
+	txnID := settings.TransactionalID
+	if p.Transaction && txnID == "" {
+		txnID = defaultTransactionalID(rc)
+	}
+	switch {
+	case txnID != "":
+		opts = append(opts, kgo.TransactionalID(txnID))
+		if settings.TransactionTimeout > 0 {
+			opts = append(opts, kgo.TransactionTimeout(settings.TransactionTimeout))
+		}
+	case settings.Idempotent:
+		// A task must end within bounded time even when a broker dies
+		// with records in flight: let the delivery timeout and
+		// cancellation fail them. Failed records are never counted as
+		// produced. (A transaction cannot cancel records: it is aborted.)
+		opts = append(opts, kgo.AllowIdempotentProduceCancellation())
+	}
 	if src.explicitPartitions() {
 		opts = append(opts, kgo.RecordPartitioner(explicitPartitioner{kgo.StickyKeyPartitioner(nil)}))
 	}
@@ -230,7 +248,12 @@ func (p *Produce) run(ctx context.Context, rc *plugin.RunContext) (int64, error)
 		return 0, err
 	}
 
-	pr := &producer{cl: cl, progress: rc.Progress("records")}
+	if txnID != "" {
+		if err := cl.BeginTransaction(); err != nil {
+			return 0, fmt.Errorf("beginning transaction %s: %w", txnID, err)
+		}
+	}
+	pr := &producer{cl: cl, progress: rc.Progress("records"), maxRecord: settings.MaxRequestSize}
 	defer pr.progress.Done()
 	// Records fail when the brokers acknowledge nothing for
 	// delivery.timeout.ms while some are waiting: the watchdog cancels the
@@ -250,6 +273,16 @@ func (p *Produce) run(ctx context.Context, rc *plugin.RunContext) (int64, error)
 	}
 	flushErr := cl.Flush(fctx)
 	stopWatch()
+	if txnID != "" {
+		failure := pr.firstError()
+		if failure == nil {
+			failure = sendErr
+		}
+		if failure == nil && flushErr != nil {
+			failure = fmt.Errorf("waiting for acknowledgements: %w (%d of %d records written)", flushErr, pr.acked.Load(), pr.sent)
+		}
+		return p.endTransaction(ctx, rc, cl, pr, txnID, failure)
+	}
 	if flushErr != nil {
 		// Closing fails whatever is still buffered, so the count below
 		// is final.
@@ -270,6 +303,51 @@ func (p *Produce) run(ctx context.Context, rc *plugin.RunContext) (int64, error)
 	}
 	rc.Logger().Info("records produced", "messagesCount", acked)
 	return acked, nil
+}
+
+// endTransaction commits the transaction when nothing failed and aborts it
+// otherwise; messagesCount is then 0, since a read_committed consumer sees
+// none of the records.
+func (p *Produce) endTransaction(ctx context.Context, rc *plugin.RunContext, cl *kgo.Client, pr *producer, txnID string, failure error) (int64, error) {
+	abort := func(cause error) (int64, error) {
+		written := pr.acked.Load()
+		// A killed task, or one whose brokers are gone, still tries to
+		// abort, within a bound; the broker aborts by itself after
+		// transaction.timeout.ms otherwise.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		aerr := cl.AbortBufferedRecords(actx)
+		if aerr == nil {
+			aerr = cl.EndTransaction(actx, kgo.TryAbort)
+		}
+		rc.Logger().Error("produce failed: transaction aborted", "transactionalId", txnID, "recordsWritten", written)
+		if aerr != nil {
+			return 0, fmt.Errorf("%w; aborting transaction %s failed too (%v): the broker aborts it after transaction.timeout.ms, and read_committed consumers never see its records", cause, txnID, aerr)
+		}
+		return 0, fmt.Errorf("%w; transaction %s was aborted: none of its %d written records is visible to read_committed consumers", cause, txnID, written)
+	}
+	if failure != nil {
+		return abort(failure)
+	}
+	if err := ctx.Err(); err != nil {
+		return abort(fmt.Errorf("stopped before the commit: %w", err))
+	}
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		return abort(fmt.Errorf("committing transaction %s: %w", txnID, err))
+	}
+	acked := pr.acked.Load()
+	rc.Logger().Info("records produced in one transaction", "messagesCount", acked, "transactionalId", txnID)
+	return acked, nil
+}
+
+// defaultTransactionalID names a transaction after the task run, so that
+// two executions of one flow do not fence each other.
+func defaultTransactionalID(rc *plugin.RunContext) string {
+	id := rc.TaskRunID()
+	if id == "" {
+		id = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return fmt.Sprintf("sluice-%s.%s.%s-%s", rc.Namespace(), rc.FlowID(), rc.TaskID(), id)
 }
 
 // ping checks that a broker answers (and accepts the credentials) within
@@ -366,9 +444,11 @@ func orDefault(s, d string) string {
 type producer struct {
 	cl       *kgo.Client
 	progress *progress.Counter
-	sent     int64
-	acked    atomic.Int64
-	failed   atomic.Bool
+	// maxRecord is max.request.size: the only bound on one record.
+	maxRecord int64
+	sent      int64
+	acked     atomic.Int64
+	failed    atomic.Bool
 	// done counts finished records (acknowledged or failed); queued
 	// counts records handed to the client.
 	done, queued atomic.Int64
@@ -518,6 +598,9 @@ func (pr *producer) send(ctx context.Context, src source, defTopic string, keySe
 		if !null {
 			r.Value = arena[start:len(arena):len(arena)]
 		}
+		if sz := recordSize(r); pr.maxRecord > 0 && sz > pr.maxRecord {
+			return &RecordError{Index: in.index, Topic: topic, Err: fmt.Errorf("the record is %d bytes when serialized, larger than max.request.size (%d): raise max.request.size (and the topic's max.message.bytes), or make the record smaller", sz, pr.maxRecord)}
+		}
 		pr.sent++
 		pr.queued.Add(1)
 		pr.cl.Produce(ctx, r, pr.promise)
@@ -526,6 +609,18 @@ func (pr *producer) send(ctx context.Context, src source, defTopic string, keySe
 		return fmt.Errorf("from: %w", err)
 	}
 	return nil
+}
+
+// recordSize is Java's upper bound of a record's size in a request
+// (KafkaProducer.ensureValidRecordSize): a batch header, the largest record
+// overhead, key, value and headers with their varint lengths.
+func recordSize(r *kgo.Record) int64 {
+	const batchHeader, recordOverhead, varint = 61, 21, 5
+	n := int64(batchHeader + recordOverhead + len(r.Key) + len(r.Value))
+	for _, h := range r.Headers {
+		n += int64(2*varint + len(h.Key) + len(h.Value))
+	}
+	return n
 }
 
 // explicitPartitioner sends records that name a partition there and lets

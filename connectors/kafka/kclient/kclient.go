@@ -44,6 +44,18 @@ type Settings struct {
 	Unknown []string
 	// AutoOffsetReset is auto.offset.reset (consumers), "" when unset.
 	AutoOffsetReset string
+	// MaxRequestSize is max.request.size (producers): a record larger
+	// than this is refused.
+	MaxRequestSize int64
+	// Idempotent is enable.idempotence (producers).
+	Idempotent bool
+	// TransactionalID is transactional.id (producers), "" without.
+	TransactionalID string
+	// TransactionTimeout is transaction.timeout.ms, 0 when unset.
+	TransactionTimeout time.Duration
+	// ReadCommitted is isolation.level=read_committed (consumers; the
+	// default).
+	ReadCommitted bool
 }
 
 // DefaultDeliveryTimeout is Java's delivery.timeout.ms default.
@@ -199,13 +211,9 @@ func producer(p *parser, s *Settings) error {
 	default:
 		return fmt.Errorf("properties acks: %q is not all, -1, 1 or 0", acks)
 	}
+	s.Idempotent = idem
 	if !idem {
 		s.Opts = append(s.Opts, kgo.DisableIdempotentWrite())
-	} else {
-		// A task must end within bounded time even when a broker dies with
-		// records in flight: let the delivery timeout and cancellation fail
-		// them. Failed records are never counted as produced.
-		s.Opts = append(s.Opts, kgo.AllowIdempotentProduceCancellation())
 	}
 	switch c := strings.ToLower(p.str("compression.type")); c {
 	case "", "none":
@@ -225,24 +233,27 @@ func producer(p *parser, s *Settings) error {
 	} else if ok {
 		s.Opts = append(s.Opts, kgo.ProducerLinger(d))
 	}
-	// franz-go sizes batches by bytes like Java's batch.size, but a record
-	// larger than the batch limit fails instead of going alone: the
-	// larger of batch.size and max.request.size bounds a batch.
-	var batch int64
-	if n, ok, err := p.int("batch.size"); err != nil {
+	// Java fills batches up to batch.size but sends a larger record alone;
+	// only max.request.size refuses a record. franz-go has one bound (a
+	// record larger than a batch may be fails), so it is max.request.size
+	// (Java's default 1 MiB), and batch.size only raises it: batches grow
+	// by linger.ms instead.
+	s.MaxRequestSize = 1 << 20
+	if n, ok, err := p.int("max.request.size"); err != nil {
 		return err
 	} else if ok {
-		batch = n
+		s.MaxRequestSize = n
 	}
-	if n, ok, err := p.int("max.request.size"); err != nil {
+	batch := s.MaxRequestSize
+	if n, ok, err := p.int("batch.size"); err != nil {
 		return err
 	} else if ok && n > batch {
 		batch = n
 	}
+	if batch > 1<<30 {
+		return fmt.Errorf("properties batch.size/max.request.size: %d is too large", batch)
+	}
 	if batch > 0 {
-		if batch > 1<<30 {
-			return fmt.Errorf("properties batch.size/max.request.size: %d is too large", batch)
-		}
 		s.Opts = append(s.Opts, kgo.ProducerBatchMaxBytes(int32(batch)))
 	}
 	if n, ok, err := p.int("buffer.memory"); err != nil {
@@ -272,7 +283,15 @@ func producer(p *parser, s *Settings) error {
 		s.Opts = append(s.Opts, kgo.MaxProduceRequestsInflightPerBroker(int(n)))
 	}
 	if v := p.str("transactional.id"); v != "" {
-		return fmt.Errorf("properties transactional.id: transactions are not supported by sluice's Produce (records are idempotent; a failed task reports how many were acknowledged)")
+		if !idem {
+			return fmt.Errorf("properties transactional.id needs enable.idempotence=true and acks=all")
+		}
+		s.TransactionalID = v
+	}
+	if d, ok, err := p.ms("transaction.timeout.ms"); err != nil {
+		return err
+	} else if ok {
+		s.TransactionTimeout = d
 	}
 	if _, ok := p.props["partitioner.class"]; ok {
 		p.used["partitioner.class"] = true
@@ -302,9 +321,13 @@ func consumer(p *parser, s *Settings) error {
 	} else if ok {
 		s.Opts = append(s.Opts, kgo.FetchMaxWait(d))
 	}
+	// Unlike Java (read_uncommitted), sluice reads committed records by
+	// default: a row file must not hold records of a transaction that is
+	// later aborted.
 	switch v := strings.ToLower(p.str("isolation.level")); v {
-	case "", "read_uncommitted":
-	case "read_committed":
+	case "read_uncommitted":
+	case "", "read_committed":
+		s.ReadCommitted = true
 		s.Opts = append(s.Opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	default:
 		return fmt.Errorf("properties isolation.level: %q is not read_committed or read_uncommitted", v)

@@ -53,12 +53,27 @@ func TestParse(t *testing.T) {
 		{"bootstrap.servers": "a:1", "security.protocol": "SASL_PLAINTEXT"},
 		{"bootstrap.servers": "a:1", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI", "sasl.jaas.config": `x required username="a" password="b";`},
 		{"bootstrap.servers": "a:1", "security.protocol": "TLS"},
-		{"bootstrap.servers": "a:1", "transactional.id": "t"},
+		{"bootstrap.servers": "a:1", "transactional.id": "t", "acks": "1"},
+		{"bootstrap.servers": "a:1", "transactional.id": "t", "enable.idempotence": "false"},
+		{"bootstrap.servers": "a:1", "transaction.timeout.ms": "x"},
 		{"bootstrap.servers": "a:1", "security.protocol": "SSL", "ssl.truststore.certificates": "not pem"},
 	} {
 		if _, err := Parse(bad, Producer); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+	tx, err := Parse(map[string]string{"bootstrap.servers": "a:1", "transactional.id": "t1", "transaction.timeout.ms": "5000", "batch.size": "100", "max.request.size": "2000"}, Producer)
+	if err != nil || tx.TransactionalID != "t1" || tx.TransactionTimeout.Milliseconds() != 5000 || tx.MaxRequestSize != 2000 {
+		t.Fatalf("%+v %v", tx, err)
+	}
+	if d, _ := Parse(map[string]string{"bootstrap.servers": "a:1"}, Producer); d.MaxRequestSize != 1<<20 {
+		t.Fatalf("default max.request.size %d", d.MaxRequestSize)
+	}
+	if r, _ := Parse(map[string]string{"bootstrap.servers": "a:1"}, Consumer); !r.ReadCommitted {
+		t.Fatal("consumers do not read committed records by default")
+	}
+	if r, _ := Parse(map[string]string{"bootstrap.servers": "a:1", "isolation.level": "read_uncommitted"}, Consumer); r.ReadCommitted {
+		t.Fatal("read_uncommitted ignored")
 	}
 	// acks=1 turns idempotence off by itself, as in Java.
 	if _, err := Parse(map[string]string{"bootstrap.servers": "a:1", "acks": "1"}, Producer); err != nil {
