@@ -14,7 +14,9 @@ import (
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/flows/template"
+	"github.com/sluicehq/sluice/internal/mask"
 	"github.com/sluicehq/sluice/internal/progress"
+	"github.com/sluicehq/sluice/internal/secrets"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
@@ -46,6 +48,12 @@ type Engine struct {
 	// Registry holds the task types a stored flow is decoded with on
 	// restart; nil is plugin.Default.
 	Registry *plugin.Registry
+
+	// Secrets resolves {{ secret('NAME') }}; nil makes secret() an error.
+	Secrets *secrets.Resolver
+	// Masker hides secret values in task logs, errors and outputs; nil
+	// uses the masker of Secrets, or one per task run.
+	Masker *mask.Masker
 
 	templates       sync.Map // source → *template.Template
 	depth           int      // subflow nesting
@@ -79,6 +87,14 @@ func NewID() string {
 		b[i] = alphabet[n.Int64()]
 	}
 	return string(b)
+}
+
+// masker is the masker task runs share.
+func (e *Engine) masker() *mask.Masker {
+	if e.Masker == nil && e.Secrets != nil {
+		return e.Secrets.Masker()
+	}
+	return e.Masker
 }
 
 func (e *Engine) parse(src string) (*template.Template, error) {
@@ -397,6 +413,11 @@ func (x *execution) vars(t *plugin.TaskDef, tr *state.TaskRun, sc scope, attempt
 		envs[k] = v
 	}
 	ctx["envs"] = envs
+	if r := x.eng.Secrets; r != nil {
+		ctx[template.SecretsVar] = template.Secrets(func(name string) (string, error) {
+			return r.Get(context.Background(), name)
+		})
+	}
 	if ctx["inputs"] == nil {
 		ctx["inputs"] = map[string]any{}
 	}

@@ -30,6 +30,9 @@ type Flow struct {
 
 	// Warnings are non-fatal findings of validation.
 	Warnings []*Error
+	// Secrets are the secret('NAME') calls of the flow's templates, for
+	// CheckSecrets.
+	Secrets []SecretUse
 }
 
 // InputType is the type of a flow input.

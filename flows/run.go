@@ -132,6 +132,7 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 		Vars:     vars,
 		Progress: x.eng.Progress,
 		BaseDir:  x.flow.Dir(),
+		Masker:   x.eng.masker(),
 	})
 	defer rc.Cleanup()
 	defer func() {
@@ -196,31 +197,7 @@ func normalizeOutputs(o plugin.Outputs) map[string]any {
 }
 
 func maskOutputs(rc *plugin.RunContext, out map[string]any) map[string]any {
-	var mask func(v any) any
-	mask = func(v any) any {
-		switch t := v.(type) {
-		case string:
-			return rc.Mask(t)
-		case []any:
-			for i := range t {
-				t[i] = mask(t[i])
-			}
-		case map[string]any:
-			for k := range t {
-				t[k] = mask(t[k])
-			}
-		case *rows.OrderedMap:
-			for _, k := range t.Keys() {
-				v, _ := t.Get(k)
-				t.Set(k, mask(v))
-			}
-		}
-		return v
-	}
-	for k, v := range out {
-		out[k] = mask(v)
-	}
-	return out
+	return rc.Masker().Value(out).(map[string]any)
 }
 
 func (x *execution) render(src string, vars map[string]any) (string, error) {

@@ -113,8 +113,15 @@ func (v *refChecker) walkValue(rv reflect.Value, prop string, pos plugin.Pos) {
 }
 
 func (v *refChecker) errorAt(pos plugin.Pos, line, col int, prop, format string, args ...any) *Error {
-	// line/col are 1-based inside the template; the template usually sits
-	// on the key's line after "key: ", so only multi-line templates shift.
+	e := &Error{Pos: shift(pos, line, col), TaskID: v.task.ID, Property: prop, Msg: fmt.Sprintf(format, args...)}
+	v.d.errs = append(v.d.errs, e)
+	return e
+}
+
+// shift moves pos (a property's value) to line/col (1-based) inside its
+// template; the template usually sits on the key's line after "key: ", so
+// only multi-line templates change line.
+func shift(pos plugin.Pos, line, col int) plugin.Pos {
 	p := pos
 	if line > 1 {
 		p.Line += line - 1
@@ -122,9 +129,7 @@ func (v *refChecker) errorAt(pos plugin.Pos, line, col int, prop, format string,
 	} else if col > 0 {
 		p.Col += col - 1
 	}
-	e := &Error{Pos: p, TaskID: v.task.ID, Property: prop, Msg: fmt.Sprintf(format, args...)}
-	v.d.errs = append(v.d.errs, e)
-	return e
+	return p
 }
 
 func (v *refChecker) checkTemplate(src, prop string, pos plugin.Pos) {
@@ -138,6 +143,7 @@ func (v *refChecker) checkTemplate(src, prop string, pos plugin.Pos) {
 		v.errorAt(pos, line, col, prop, "template: %v", err)
 		return
 	}
+	v.noteSecrets(tpl, prop, pos)
 	for _, r := range tpl.Refs() {
 		if r.Optional || len(r.Path) == 0 {
 			continue

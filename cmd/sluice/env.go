@@ -10,14 +10,78 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/mask"
+	"github.com/sluicehq/sluice/internal/secrets"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
 type globalFlags struct {
 	storage, state, logFormat, logLevel, config string
+	// secrets are the --secrets locations, in the order given.
+	secrets []string
+	// masker hides every secret value resolved in this process in
+	// everything it prints and stores.
+	masker *mask.Masker
+	res    *secrets.Resolver
+}
+
+// resolver returns the secret resolver: the environment first, then each
+// --secrets location (or those of $SLUICE_SECRETS, separated by the path
+// list separator) in order.
+func (g *globalFlags) resolver() (*secrets.Resolver, error) {
+	if g.res != nil {
+		return g.res, nil
+	}
+	locs := g.secrets
+	if len(locs) == 0 {
+		if v := os.Getenv("SLUICE_SECRETS"); v != "" {
+			locs = filepath.SplitList(v)
+		}
+	}
+	backends := []secrets.Backend{secrets.Env{}}
+	for _, loc := range locs {
+		b, err := secrets.Open(loc)
+		if err != nil {
+			return nil, invalid(fmt.Errorf("--secrets: %w", err))
+		}
+		backends = append(backends, b)
+	}
+	g.res = secrets.NewResolver(g.masker, backends...)
+	return g.res, nil
+}
+
+// requireSecrets prints the secrets f reads that no source holds and
+// fails: a flow is not started with a secret missing.
+func (g *globalFlags) requireSecrets(cmd *cobra.Command, f *flows.Flow) error {
+	errs, err := g.checkSecrets(f)
+	if err != nil {
+		return err
+	}
+	for _, e := range errs {
+		fmt.Fprintln(cmd.ErrOrStderr(), e)
+	}
+	if len(errs) > 0 {
+		return invalid(fmt.Errorf("%s: %d secrets not set", f.File, len(errs)))
+	}
+	return nil
+}
+
+// checkSecrets reports the secrets f reads that no source holds, at the
+// place each is read.
+func (g *globalFlags) checkSecrets(f *flows.Flow) (flows.Errors, error) {
+	res, err := g.resolver()
+	if err != nil {
+		return nil, err
+	}
+	return f.CheckSecrets(func(name string) error {
+		_, err := res.Get(context.Background(), name)
+		return err
+	}), nil
 }
 
 func (g *globalFlags) home() string {
@@ -84,13 +148,25 @@ func (g *globalFlags) level() (slog.Level, error) {
 func (g *globalFlags) logger(w io.Writer) *slog.Logger {
 	lvl, _ := g.level()
 	if g.json() {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+		return slog.New(g.masker.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})))
 	}
-	return slog.New(&textHandler{mu: &sync.Mutex{}, w: w, level: lvl, color: isTerminal(w)})
+	return slog.New(g.masker.Handler(&textHandler{mu: &sync.Mutex{}, w: w, level: lvl, color: isTerminal(w)}))
 }
 
+// textHandlerOf returns the text handler under a logger's masking handler.
+func textHandlerOf(l *slog.Logger) *textHandler {
+	if u, ok := l.Handler().(interface{ Unwrap() slog.Handler }); ok {
+		th, _ := u.Unwrap().(*textHandler)
+		return th
+	}
+	th, _ := l.Handler().(*textHandler)
+	return th
+}
+
+// isTerminal reports whether w (or the file under a masking writer) is a
+// terminal.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

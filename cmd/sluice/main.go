@@ -6,9 +6,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/internal/mask"
 )
 
 // Exit codes.
@@ -43,22 +46,33 @@ func main() {
 		code = ee.code
 	}
 	if err.Error() != "" {
-		fmt.Fprintln(os.Stderr, "sluice:", err)
+		// ErrOrStderr is the masking writer set up by newRoot.
+		fmt.Fprintln(root.ErrOrStderr(), "sluice:", err)
 	}
 	os.Exit(code)
 }
 
 func newRoot() *cobra.Command {
-	g := &globalFlags{}
+	g := &globalFlags{masker: mask.New()}
 	root := &cobra.Command{
 		Use:           "sluice",
 		Short:         "Move data between databases, files, Kafka and Singer with declarative flows",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Everything printed goes through the masker: a secret resolved by any
+	// command is hidden on stdout and stderr from then on.
+	root.SetOut(g.masker.Writer(os.Stdout))
+	root.SetErr(g.masker.Writer(os.Stderr))
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		r := cmd.Root()
+		r.SetOut(maskedWriter(g.masker, r.OutOrStdout()))
+		r.SetErr(maskedWriter(g.masker, r.ErrOrStderr()))
+	}
 	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage: a folder or an object-store URL such as s3://bucket/prefix (default ~/.sluice/storage, or $SLUICE_STORAGE)")
 	root.PersistentFlags().StringVar(&g.state, "state", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file with globals and vars (default ~/.sluice/config.yml when present)")
+	root.PersistentFlags().StringArrayVar(&g.secrets, "secrets", nil, "where secret('NAME') looks after the environment: a secrets file (dotenv, or YAML for .yml), a folder of one file per secret, or a backend URL (repeatable; default $SLUICE_SECRETS)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "output for people (text) or machines (json)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
@@ -67,6 +81,15 @@ func newRoot() *cobra.Command {
 		newStorageCmd(g), newFlowCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newVersionCmd(),
 	)
 	return root
+}
+
+// maskedWriter wraps w with m unless it is wrapped already (tests set
+// their own buffers after newRoot).
+func maskedWriter(m *mask.Masker, w io.Writer) io.Writer {
+	if _, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		return w
+	}
+	return m.Writer(w)
 }
 
 func newVersionCmd() *cobra.Command {

@@ -43,6 +43,9 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := g.requireSecrets(cmd, f); err != nil {
+				return err
+			}
 			inputs, err := parseKV("input", rf.inputs)
 			if err != nil {
 				return err
@@ -131,7 +134,7 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	var hub *progress.Hub
 	if !g.json() && isTerminal(errOut) {
 		hub = progress.NewHub(errOut, nil, 0)
-		if th, ok := logger.Handler().(*textHandler); ok {
+		if th := textHandlerOf(logger); th != nil {
 			th.before = hub.Clear
 		}
 	} else {
@@ -141,8 +144,13 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	if err != nil {
 		return err
 	}
+	res, err := g.resolver()
+	if err != nil {
+		return err
+	}
 	lvl, _ := g.level()
 	eng := &flows.Engine{
+		Secrets: res, Masker: g.masker,
 		Repo: repo, Store: store, Logger: logger, LogLevel: lvl,
 		Globals: cfg.Globals, DefaultVars: cfg.Vars, Vars: vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 func newValidateCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var skipSecrets bool
+	cmd := &cobra.Command{
 		Use:   "validate FLOW.yml...",
 		Short: "Check flows without running them (exit 2 when one is invalid)",
 		Args:  cobra.MinimumNArgs(1),
@@ -25,6 +26,15 @@ func newValidateCmd(g *globalFlags) *cobra.Command {
 				if f != nil {
 					for _, w := range f.Warnings {
 						fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+					}
+				}
+				if err == nil && !skipSecrets {
+					var serrs flows.Errors
+					if serrs, err = g.checkSecrets(f); err != nil {
+						return err
+					}
+					if len(serrs) > 0 {
+						err = serrs
 					}
 				}
 				if err != nil {
@@ -47,6 +57,8 @@ func newValidateCmd(g *globalFlags) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&skipSecrets, "skip-secrets", false, "do not check that every secret('NAME') the flows read is set (for a CI without the production secrets)")
+	return cmd
 }
 
 func countTasks(f *flows.Flow) int {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sluicehq/sluice/internal/mask"
 	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/rows/rowfile"
@@ -52,24 +53,30 @@ type RunConfig struct {
 	// to OpenFile resolve against it, so a flow runs the same from any
 	// working directory.
 	BaseDir string
+	// Masker hides secret values; the engine shares one with every channel
+	// it writes to. nil gives the run context a masker of its own.
+	Masker *mask.Masker
 }
 
 // RunContext is what a running task may touch, and nothing else.
 type RunContext struct {
-	cfg     RunConfig
-	mu      sync.Mutex
-	secrets []string
-	logger  *slog.Logger
+	cfg    RunConfig
+	mu     sync.Mutex
+	masker *mask.Masker
+	logger *slog.Logger
 }
 
 // NewRunContext builds a run context; zero fields get safe defaults.
 func NewRunContext(cfg RunConfig) *RunContext {
-	rc := &RunContext{cfg: cfg}
+	rc := &RunContext{cfg: cfg, masker: cfg.Masker}
+	if rc.masker == nil {
+		rc.masker = mask.New()
+	}
 	base := cfg.Logger
 	if base == nil {
 		base = slog.Default()
 	}
-	rc.logger = slog.New(&maskingHandler{next: base.Handler(), rc: rc})
+	rc.logger = slog.New(rc.masker.Handler(base.Handler()))
 	return rc
 }
 
@@ -111,44 +118,19 @@ func (rc *RunContext) Logger() *slog.Logger { return rc.logger }
 func (rc *RunContext) KV() KV { return rc.cfg.KV }
 
 // Secret registers a value that must never reach logs, outputs or errors
-// returned by the task; it returns v for convenience.
-func (rc *RunContext) Secret(v string) string {
-	if len(v) < 3 {
-		// Masking one or two characters would shred every log line.
-		return v
-	}
-	rc.mu.Lock()
-	rc.secrets = append(rc.secrets, v)
-	rc.mu.Unlock()
-	return v
-}
+// returned by the task; it returns v for convenience. Values shorter than
+// mask.MinSecret are not masked.
+func (rc *RunContext) Secret(v string) string { return rc.masker.Add(v) }
 
-// Mask replaces registered secrets in s with "******".
-func (rc *RunContext) Mask(s string) string {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	for _, sec := range rc.secrets {
-		s = strings.ReplaceAll(s, sec, "******")
-	}
-	return s
-}
+// Mask replaces registered secrets in s with mask.Replacement.
+func (rc *RunContext) Mask(s string) string { return rc.masker.String(s) }
 
 // MaskError returns err with secrets masked in its message (the chain is
 // not kept: a masked error must not leak through Unwrap).
-func (rc *RunContext) MaskError(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if m := rc.Mask(msg); m != msg {
-		return maskedError{msg: m}
-	}
-	return err
-}
+func (rc *RunContext) MaskError(err error) error { return rc.masker.Error(err) }
 
-type maskedError struct{ msg string }
-
-func (e maskedError) Error() string { return e.msg }
+// Masker is the masker of this run (shared with the engine).
+func (rc *RunContext) Masker() *mask.Masker { return rc.masker }
 
 // TempDir is a private folder for this run, removed when the run ends.
 func (rc *RunContext) TempDir() (string, error) {
@@ -323,47 +305,4 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// maskingHandler masks secrets in messages and string attributes.
-type maskingHandler struct {
-	next slog.Handler
-	rc   *RunContext
-}
-
-func (h *maskingHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return h.next.Enabled(ctx, l)
-}
-
-func (h *maskingHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, h.rc.Mask(r.Message), r.PC)
-	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.maskAttr(a))
-		return true
-	})
-	return h.next.Handle(ctx, out)
-}
-
-func (h *maskingHandler) maskAttr(a slog.Attr) slog.Attr {
-	switch a.Value.Kind() {
-	case slog.KindString:
-		return slog.String(a.Key, h.rc.Mask(a.Value.String()))
-	case slog.KindAny:
-		if err, ok := a.Value.Any().(error); ok {
-			return slog.String(a.Key, h.rc.Mask(err.Error()))
-		}
-	}
-	return a
-}
-
-func (h *maskingHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	masked := make([]slog.Attr, len(as))
-	for i, a := range as {
-		masked[i] = h.maskAttr(a)
-	}
-	return &maskingHandler{next: h.next.WithAttrs(masked), rc: h.rc}
-}
-
-func (h *maskingHandler) WithGroup(name string) slog.Handler {
-	return &maskingHandler{next: h.next.WithGroup(name), rc: h.rc}
 }

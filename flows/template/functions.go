@@ -13,6 +13,31 @@ var functions = map[string]*funcDef{
 	"range":      {params: []string{"start", "end", "step"}, required: 2, fn: fRange},
 	"max":        {required: 1, variadic: true, fn: fMax},
 	"min":        {required: 1, variadic: true, fn: fMin},
+	"secret":     {params: []string{"name"}, required: 1, fn: fSecret},
+}
+
+// SecretsVar is the variable under which the caller hands secret() its
+// lookup, a Secrets value. The name is no identifier, so a template cannot
+// read it as a variable: secret('NAME') is the only way in.
+const SecretsVar = "\x00secrets"
+
+// Secrets returns the value of the secret name; its errors say where the
+// secret was looked for.
+type Secrets func(name string) (string, error)
+
+// fSecret is secret('NAME'): the value of a secret from the sources the
+// caller configured (docs/secrets.md). Rendering reads no environment
+// itself.
+func fSecret(c *call) (any, error) {
+	name, ok := c.arg(0).(string)
+	if !ok {
+		return nil, fmt.Errorf("the secret name must be a string, got %s", kindName(c.arg(0)))
+	}
+	lookup, _ := c.s.vars[SecretsVar].(Secrets)
+	if lookup == nil {
+		return nil, fmt.Errorf("secret %q: no secret source is configured here", name)
+	}
+	return lookup(name)
 }
 
 // fParseJSON is json('{"a": 1}'): the value a JSON string holds, objects as

@@ -10,17 +10,19 @@ import (
 // the names the template defines itself (loop variables, loop, set) so that
 // they are not reported, and the paths guarded by {% if x is defined %}.
 type refWalker struct {
-	src    string
-	refs   []Ref
-	scopes [][]string
-	guards [][]string
+	src     string
+	refs    []Ref
+	secrets []SecretRef
+	scopes  [][]string
+	guards  [][]string
 }
 
-func collectRefs(src string, nodes []node) []Ref {
+func collectRefs(src string, nodes []node) ([]Ref, []SecretRef) {
 	w := &refWalker{src: src, scopes: [][]string{nil}}
 	w.nodes(nodes)
 	sort.SliceStable(w.refs, func(i, j int) bool { return w.refs[i].Offset < w.refs[j].Offset })
-	return w.refs
+	sort.SliceStable(w.secrets, func(i, j int) bool { return w.secrets[i].Offset < w.secrets[j].Offset })
+	return w.refs, w.secrets
 }
 
 func (w *refWalker) isLocal(name string) bool {
@@ -181,6 +183,15 @@ func (w *refWalker) expr(x expr, optional bool) {
 			w.expr(e.vals[i], optional)
 		}
 	case *callExpr:
+		if e.name == "secret" && len(e.args) > 0 {
+			if l, ok := e.args[0].(*litExpr); ok {
+				if name, ok := l.v.(string); ok {
+					pos, _ := e.span()
+					line, col := lineCol(w.src, pos)
+					w.secrets = append(w.secrets, SecretRef{Name: name, Offset: pos, Line: line, Col: col})
+				}
+			}
+		}
 		for _, a := range e.args {
 			w.expr(a, optional)
 		}

@@ -27,6 +27,14 @@ type Template struct {
 
 	refsOnce sync.Once
 	refs     []Ref
+	secrets  []SecretRef
+}
+
+// SecretRef is a secret('NAME') call with a literal name.
+type SecretRef struct {
+	Name string
+	// Offset (bytes), Line and Col (1-based) of the call in the source.
+	Offset, Line, Col int
 }
 
 // Ref is a variable path the template reads.
@@ -173,7 +181,7 @@ func (t *Template) Eval(vars map[string]any) (any, error) {
 // Refs returns every variable path the template reads (loop variables and
 // names assigned with set excluded), in source order.
 func (t *Template) Refs() []Ref {
-	t.refsOnce.Do(func() { t.refs = collectRefs(t.src, t.nodes) })
+	t.refsOnce.Do(t.collect)
 	out := make([]Ref, len(t.refs))
 	for i, r := range t.refs {
 		r.Path = append([]string(nil), r.Path...)
@@ -181,6 +189,16 @@ func (t *Template) Refs() []Ref {
 	}
 	return out
 }
+
+// Secrets returns the secret('NAME') calls whose name is a string literal,
+// in source order, so that a flow can be checked for missing secrets
+// before it runs.
+func (t *Template) Secrets() []SecretRef {
+	t.refsOnce.Do(t.collect)
+	return append([]SecretRef(nil), t.secrets...)
+}
+
+func (t *Template) collect() { t.refs, t.secrets = collectRefs(t.src, t.nodes) }
 
 // Render parses and renders src.
 func Render(src string, vars map[string]any) (string, error) {
