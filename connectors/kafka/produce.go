@@ -1,6 +1,6 @@
 // Package kafka holds sluice's Kafka tasks: Produce (Kestra's
 // io.kestra.plugin.kafka.Produce) and Consume. Serializers live in
-// kafka/serde, the Avro codec in kafka/avro, the schema-registry client in
+// kafka/serde, the Avro codec in internal/avro, the schema-registry client in
 // kafka/registry, the mapping of Java client properties in kafka/kclient.
 package kafka
 

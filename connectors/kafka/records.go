@@ -9,7 +9,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/connectors/kafka/internal/conv"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/internal/rows"
 )
@@ -200,7 +199,7 @@ func fillMeta(in *input, topic, part, ts, headers rows.Value) error {
 		return fmt.Errorf("topic: a %s value is not a topic name", topic.Kind())
 	}
 	if !part.IsNull() {
-		p, err := conv.ToInt64(part)
+		p, err := conv.Int(part)
 		if err != nil {
 			return fmt.Errorf("partition: %w", err)
 		}
@@ -229,15 +228,15 @@ func fillMeta(in *input, topic, part, ts, headers rows.Value) error {
 // recordTime reads a record timestamp: epoch milliseconds (Kestra's Long),
 // a timestamp (zone-less ones are UTC), or an ISO-8601 string.
 func recordTime(v rows.Value) (time.Time, error) {
-	if v.Kind() == rows.KindInt {
-		return time.UnixMilli(v.AsInt()), nil
-	}
-	us, err := conv.InstantMicros(v)
+	us, _, err := conv.Instant(v, rows.EpochMillis)
 	if err != nil {
 		return time.Time{}, err
 	}
 	return time.UnixMicro(us), nil
 }
+
+// conv converts values as every sluice writer does.
+var conv rows.Converter
 
 // recordHeaders reads a map of name → value, or Kestra's list of
 // single-entry maps (what Consume writes). Values are strings (UTF-8),

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/sluicehq/sluice/connectors/kafka/avro"
 	"github.com/sluicehq/sluice/connectors/kafka/registry"
+	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -31,16 +31,19 @@ const MagicByte = 0
 // avroSer writes Confluent's wire format: magic byte, schema ID, Avro.
 type avroSer struct {
 	cfg   Config
-	local *avro.Codec // the task's schema, nil with use.latest.version alone
+	local *avro.Schema // the task's schema, nil with use.latest.version alone
+	// enc converts values as every sluice writer does (rows.Converter);
+	// a map key that is no field of its record is an error.
+	enc avro.Encoder
 	// bound caches the schema and ID per topic: the subject depends on
 	// the topic, and a record may name its own topic.
 	bound map[string]*boundSchema
-	byID  map[int]*avro.Codec
+	byID  map[int]*avro.Schema
 }
 
 type boundSchema struct {
 	header [5]byte
-	codec  *avro.Codec
+	codec  *avro.Schema
 	// rowEnc binds the codec to the row schema last seen.
 	rowSchema *rows.Schema
 	rowEnc    *avro.RowEncoder
@@ -54,7 +57,7 @@ func newAvroSer(cfg Config) (*avroSer, error) {
 	if cfg.Registry.Client == nil {
 		return nil, fmt.Errorf("AVRO %s serializer: needs a schema registry: set serdeProperties schema.registry.url", part)
 	}
-	s := &avroSer{cfg: cfg, bound: map[string]*boundSchema{}, byID: map[int]*avro.Codec{}}
+	s := &avroSer{cfg: cfg, bound: map[string]*boundSchema{}, byID: map[int]*avro.Schema{}, enc: avro.Encoder{Strict: true}}
 	if cfg.AvroSchema != "" {
 		c, err := avro.Parse(cfg.AvroSchema)
 		if err != nil {
@@ -93,7 +96,8 @@ func (s *avroSer) resolve(ctx context.Context, topic string) (*boundSchema, erro
 		}
 		id = latest.ID
 		if codec = s.byID[id]; codec == nil {
-			if codec, err = avro.Parse(latest.Text); err != nil {
+			// The registry accepted it: read its names leniently.
+			if codec, err = avro.ParseLenient(latest.Text); err != nil {
 				return nil, fmt.Errorf("schema id %d of subject %s: %w", id, subject, err)
 			}
 			s.byID[id] = codec
@@ -123,7 +127,7 @@ func (s *avroSer) Append(ctx context.Context, dst []byte, topic string, v rows.V
 		return dst, false, err
 	}
 	n := len(dst)
-	out, err := b.codec.Append(append(dst, b.header[:]...), v)
+	out, err := s.enc.Append(b.codec, append(dst, b.header[:]...), v)
 	if err != nil {
 		return dst[:n], false, err
 	}
@@ -136,7 +140,7 @@ func (s *avroSer) AppendRow(ctx context.Context, dst []byte, topic string, sc *r
 		return dst, false, err
 	}
 	if b.rowSchema != sc {
-		if b.rowEnc, err = b.codec.BindRow(sc); err != nil {
+		if b.rowEnc, err = b.codec.BindRow(sc, avro.BindOptions{Strict: true}); err != nil {
 			return dst, false, err
 		}
 		b.rowSchema = sc
@@ -152,7 +156,7 @@ func (s *avroSer) AppendRow(ctx context.Context, dst []byte, topic string, sc *r
 // avroDeser reads Confluent's wire format, fetching each schema ID once.
 type avroDeser struct {
 	reg    *registry.Client
-	codecs map[uint32]*avro.Codec
+	codecs map[uint32]*avro.Schema
 }
 
 // ErrNotWireFormat is returned for AVRO bytes without Confluent's header.
@@ -179,7 +183,7 @@ func (d *avroDeser) Value(ctx context.Context, _ string, b []byte) (rows.Value, 
 		if s.Type != "AVRO" {
 			return rows.Null, fmt.Errorf("AVRO deserializer: schema id %d is %s", id, s.Type)
 		}
-		if c, err = avro.Parse(s.Text); err != nil {
+		if c, err = avro.ParseLenient(s.Text); err != nil {
 			return rows.Null, fmt.Errorf("schema id %d: %w", id, err)
 		}
 		d.codecs[id] = c

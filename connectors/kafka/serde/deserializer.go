@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sluicehq/sluice/connectors/kafka/avro"
 	"github.com/sluicehq/sluice/connectors/kafka/registry"
+	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -20,7 +20,7 @@ func NewDeserializer(typ Type, reg *registry.Client) (Deserializer, error) {
 		if reg == nil {
 			return nil, fmt.Errorf("AVRO deserializer: needs a schema registry: set serdeProperties schema.registry.url")
 		}
-		return &avroDeser{reg: reg, codecs: map[uint32]*avro.Codec{}}, nil
+		return &avroDeser{reg: reg, codecs: map[uint32]*avro.Schema{}}, nil
 	case String, Integer, Long, Short, Float, Double, ByteArray, ByteBuffer, Bytes, UUID, Void, JSON:
 		return simpleDeser(typ), nil
 	}

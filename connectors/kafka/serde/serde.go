@@ -27,8 +27,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/connectors/kafka/avro"
-	"github.com/sluicehq/sluice/connectors/kafka/internal/conv"
+	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -159,6 +158,9 @@ func (s stringSer) AppendRow(ctx context.Context, dst []byte, topic string, sc *
 	return appendRowJSON(dst, sc, r)
 }
 
+// conv converts values as every sluice writer does.
+var conv rows.Converter
+
 // ---- INTEGER, LONG, SHORT
 
 type intSer struct{ bits int }
@@ -177,7 +179,7 @@ func (s intSer) Append(_ context.Context, dst []byte, _ string, v rows.Value) ([
 	if v.IsNull() {
 		return dst, true, nil
 	}
-	n, err := conv.ToInt64(v)
+	n, err := conv.Int(v)
 	if err != nil {
 		return dst, false, fmt.Errorf("%s serializer: %w", s.name(), err)
 	}
@@ -212,7 +214,7 @@ func (s floatSer) Append(_ context.Context, dst []byte, _ string, v rows.Value) 
 	if v.IsNull() {
 		return dst, true, nil
 	}
-	f, err := conv.ToFloat64(v)
+	f, err := conv.Float(v, s.bits)
 	if s.bits == 32 {
 		if err != nil {
 			return dst, false, fmt.Errorf("FLOAT serializer: %w", err)

@@ -2,6 +2,7 @@ package avro
 
 import (
 	"fmt"
+	"sync"
 
 	havro "github.com/hamba/avro/v2"
 
@@ -10,13 +11,16 @@ import (
 
 // node encodes and decodes values of one schema type.
 type node interface {
-	// enc appends the encoding of v; on error the caller truncates dst.
-	enc(dst []byte, v rows.Value) ([]byte, error)
-	// dec decodes one value from the front of b and returns the rest.
-	dec(b []byte) (rows.Value, []byte, error)
+	// enc appends the encoding of v (already preprocessed by e.value); on
+	// error the caller truncates dst.
+	enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error)
+	// dec decodes one value; errors are recorded in d.
+	dec(d *Decoder) rows.Value
 	// match scores how well a value kind fits, to choose a union branch:
 	// 2 is the natural kind, 1 a kind that may convert, 0 none.
 	match(k rows.Kind) int
+	// kind is the row kind the node decodes to (KindAny when it varies).
+	kind() rows.Kind
 	// typeName is the schema type for messages.
 	typeName() string
 }
@@ -34,6 +38,25 @@ type pendingDefault struct {
 	value any
 }
 
+// parseMu guards hamba's package-wide SkipNameValidation switch: lenient
+// and strict parses must not interleave. Parsing happens once per schema,
+// so holding a lock is cheap.
+var parseMu sync.Mutex
+
+// Names are checked by Avro's rule ([A-Za-z_][A-Za-z0-9_]*) when writing.
+// Reading is lenient, as Java and fastavro are: files written by Java's
+// reflect API name records "TestReflectJob$.Numbers", Kestra users write
+// enum symbols such as "ž" and aliases such as "nbJH_DTP-Helpdesk".
+func parseHamba(js string, lenient bool) (havro.Schema, error) {
+	parseMu.Lock()
+	defer parseMu.Unlock()
+	havro.SkipNameValidation = lenient
+	defer func() { havro.SkipNameValidation = false }()
+	// A private cache: named types of one schema must not collide with
+	// another task's schema that reuses a name with another definition.
+	return havro.ParseWithCache(js, "", &havro.SchemaCache{})
+}
+
 func (c *compiler) compile(s havro.Schema) (node, error) {
 	n, err := c.node(s)
 	if err != nil {
@@ -41,17 +64,21 @@ func (c *compiler) compile(s havro.Schema) (node, error) {
 	}
 	// Defaults are encoded once the whole tree exists: a default of a
 	// recursive record type needs the record's fields.
+	var e Encoder
 	for _, p := range c.defaults {
 		f := &p.rec.fields[p.field]
 		v, err := defaultValue(f.node, p.value)
 		if err != nil {
 			return nil, fmt.Errorf("avro schema: record %s, field %q: default: %w", p.rec.name, f.name, err)
 		}
-		b, err := f.node.enc(nil, v)
+		b, err := f.node.enc(&e, nil, v)
 		if err != nil {
 			return nil, fmt.Errorf("avro schema: record %s, field %q: default %v does not fit the field: %w", p.rec.name, f.name, p.value, err)
 		}
 		f.def = b
+		if f.def == nil {
+			f.def = []byte{}
+		}
 	}
 	return n, nil
 }
@@ -75,10 +102,14 @@ func (c *compiler) node(s havro.Schema) (node, error) {
 			if err != nil {
 				return nil, fmt.Errorf("record %s, field %q: %w", t.FullName(), f.Name(), err)
 			}
-			r.fields[i] = recordField{name: f.Name(), node: fn}
+			r.fields[i] = recordField{name: f.Name(), aliases: f.Aliases(), node: fn}
 			if u, ok := fn.(*unionNode); ok && u.null >= 0 {
 				r.fields[i].nullable = true
 				r.fields[i].nullIdx = u.null
+			}
+			if _, ok := fn.(nullNode); ok {
+				r.fields[i].nullable = true
+				r.fields[i].nullIdx = -1
 			}
 			if f.HasDefault() {
 				c.defaults = append(c.defaults, pendingDefault{rec: r, field: i, value: f.Default()})
@@ -123,16 +154,21 @@ func (c *compiler) node(s havro.Schema) (node, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, ok := n.(nullNode); ok {
+			if _, ok := n.(nullNode); ok && u.null < 0 {
 				u.null = i
 			}
 			u.branches = append(u.branches, n)
+			if n.kind() == rows.KindString {
+				u.takesString = true
+			}
 		}
 		return u, nil
 	}
 	return nil, fmt.Errorf("avro schema: unsupported schema type %s", s.Type())
 }
 
+// primitive compiles a primitive type and its logical type; a logical type
+// on the wrong underlying type is ignored, as the specification says.
 func primitive(t *havro.PrimitiveSchema) (node, error) {
 	var lt havro.LogicalType
 	var dec *havro.DecimalLogicalSchema
@@ -166,9 +202,9 @@ func primitive(t *havro.PrimitiveSchema) (node, error) {
 		}
 		return intNode{bits: 64}, nil
 	case havro.Float:
-		return floatNode{}, nil
+		return floatNode{bits: 32}, nil
 	case havro.Double:
-		return doubleNode{}, nil
+		return floatNode{bits: 64}, nil
 	case havro.Bytes:
 		if dec != nil {
 			return &decimalNode{precision: dec.Precision(), scale: int32(dec.Scale())}, nil
@@ -179,6 +215,8 @@ func primitive(t *havro.PrimitiveSchema) (node, error) {
 			return uuidNode{}, nil
 		}
 		return stringNode{}, nil
+	case havro.Null:
+		return nullNode{}, nil
 	}
 	return nil, fmt.Errorf("avro schema: unsupported primitive type %s", t.Type())
 }
@@ -202,7 +240,7 @@ func defaultValue(n node, def any) (rows.Value, error) {
 				b = append(b, byte(r))
 			}
 			if d, ok := n.(*decimalNode); ok {
-				return rows.DecimalRaw(b, d.scale), nil
+				return rows.DecimalRaw(trimTwos(b), d.scale), nil
 			}
 			return rows.Bytes(b), nil
 		}
