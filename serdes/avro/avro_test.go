@@ -84,7 +84,7 @@ func readBack(t *testing.T, b []byte) (*rows.Schema, []rows.Row) {
 
 func TestRoundTripInferred(t *testing.T) {
 	s, data := sample()
-	for _, codec := range []string{"null", "deflate", "snappy", "zstandard"} {
+	for _, codec := range Codecs {
 		b := write(t, s, data, WriteOptions{Codec: codec})
 		rs, got := readBack(t, b)
 		if len(got) != len(data) {

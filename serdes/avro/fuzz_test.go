@@ -11,7 +11,7 @@ import (
 // never a panic or an unbounded allocation.
 func FuzzReader(f *testing.F) {
 	s, data := sample()
-	for _, codec := range []string{"null", "deflate", "snappy"} {
+	for _, codec := range Codecs {
 		var buf bytes.Buffer
 		w, _ := NewWriter(&buf, s, WriteOptions{Codec: codec})
 		for i := range data {
