@@ -71,9 +71,21 @@ tasks:
 			want: []string{`unknown variable "output" in output.x`, `(did you mean "outputs.x"?)`},
 		},
 		{
-			name: "taskrun.value outside Each",
-			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: \"{{ taskrun.value }}\"\n",
-			want: []string{`taskrun.value exists only inside EachSequential/EachParallel`},
+			name: "parent outside any flowable",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: l\n    type: core.Log\n    message: \"{{ parent.taskrun.value }}\"\n",
+			want: []string{`flow.yml:6:18: task "l": property "message": parent.taskrun.value does not exist here`, `this task has 0`},
+		},
+		{
+			name: "parents index beyond the enclosing task runs",
+			src: "id: f\nnamespace: n\ntasks:\n  - id: e\n    type: core.EachSequential\n    value: [a]\n    tasks:\n" +
+				"      - id: s\n        type: core.Sequential\n        tasks:\n          - id: l\n            type: core.Log\n" +
+				"            message: \"{{ parents[0].taskrun.value }} {{ parents[1].taskrun.value }}\"\n",
+			want: []string{`task "l": property "message": parents[1].taskrun.value does not exist here`, `this task has 1`},
+		},
+		{
+			name: "switch without any task",
+			src:  "id: f\nnamespace: n\ntasks:\n  - id: sw\n    type: core.Switch\n    value: x\n    cases: {}\n",
+			want: []string{`flow.yml:4:5: task "sw": switch.tasks: No task defined`},
 		},
 		{
 			name: "template syntax error located",
@@ -204,5 +216,43 @@ errors:
 	}
 	if lvl := props.(*core.Log).Level; lvl != "WARN" {
 		t.Errorf("taskDefaults not applied: level %q, want WARN", lvl)
+	}
+}
+
+// Kestra reads taskrun.value and parent(s) wherever they may exist at run
+// time: they are accepted there, taskrun.value outside an Each with a
+// warning (it renders empty).
+func TestParseAcceptsKestraParents(t *testing.T) {
+	src := `id: f
+namespace: n
+tasks:
+  - id: top
+    type: core.Log
+    message: "{{ taskrun.value }}"
+  - id: each
+    type: core.EachSequential
+    value: [a, b]
+    tasks:
+      - id: sw
+        type: core.Switch
+        value: "{{ taskrun.value }}"
+        cases:
+          a:
+            - id: in-case
+              type: core.Log
+              message: "{{ parent.taskrun.value }} {{ parents[0].outputs.value }}"
+      - id: seq
+        type: core.Sequential
+        tasks:
+          - id: in-seq
+            type: core.Log
+            message: "{{ taskrun.value }} {{ parents[0].taskrun.value }}"
+`
+	f, err := flows.Parse("flow.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0].Error(), `flow.yml:6:18: task "top": property "message": taskrun.value is empty here`) {
+		t.Errorf("want one warning for taskrun.value outside an Each, got %v", f.Warnings)
 	}
 }

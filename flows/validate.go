@@ -37,8 +37,52 @@ func validate(f *Flow, d *decoder) {
 				v.eachDepth++
 			}
 		}
+		v.parents = kestraParents(parents)
 		v.walkProps(reflect.ValueOf(t.Props), t)
+		checkSwitch(t, d)
 	})
+}
+
+// kestraParents counts the ancestors {{ parent }} and {{ parents[i] }} can
+// read, as Kestra 0.4 builds them: the enclosing task runs that have a
+// value (the direct children of an Each) or outputs (a Switch), nearest
+// first. parents is outermost first.
+func kestraParents(parents []*plugin.TaskDef) int {
+	n := 0
+	for i, p := range parents {
+		hasValue := i > 0 && isEach(parents[i-1]) && !inErrors(parents[i-1], p)
+		hasOutputs := p.Info != nil && len(p.Info.Outputs) > 0
+		if hasValue || hasOutputs {
+			n++
+		}
+	}
+	return n
+}
+
+// inErrors reports whether t sits in the errors branch of p.
+func inErrors(p, t *plugin.TaskDef) bool {
+	for _, e := range p.Errors {
+		if e == t {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSwitch rejects a Switch that can run nothing, as Kestra's
+// Switch.failedConstraints does.
+func checkSwitch(t *plugin.TaskDef, d *decoder) {
+	sw, ok := t.Props.(*Switch)
+	if !ok || len(sw.Defaults) > 0 {
+		return
+	}
+	for _, tasks := range sw.Cases {
+		if len(tasks) > 0 {
+			return
+		}
+	}
+	d.errs = append(d.errs, &Error{Pos: t.Pos, TaskID: t.ID,
+		Msg: "switch.tasks: No task defined, neither cases or defaults have any tasks"})
 }
 
 type refChecker struct {
@@ -48,6 +92,7 @@ type refChecker struct {
 	inEach    map[string]bool
 	task      *plugin.TaskDef
 	eachDepth int
+	parents   int // ancestors with a value or outputs (see kestraParents)
 }
 
 // walkProps finds every template string of a task's decoded properties.
@@ -116,6 +161,10 @@ func (v *refChecker) errorAt(pos plugin.Pos, line, col int, prop, format string,
 	e := &Error{Pos: shift(pos, line, col), TaskID: v.task.ID, Property: prop, Msg: fmt.Sprintf(format, args...)}
 	v.d.errs = append(v.d.errs, e)
 	return e
+}
+
+func (v *refChecker) warnAt(pos plugin.Pos, line, col int, prop, format string, args ...any) {
+	v.d.warns = append(v.d.warns, &Error{Pos: shift(pos, line, col), TaskID: v.task.ID, Property: prop, Msg: fmt.Sprintf(format, args...)})
 }
 
 // shift moves pos (a property's value) to line/col (1-based) inside its
@@ -212,11 +261,19 @@ func (v *refChecker) checkRef(r template.Ref, prop string, pos plugin.Pos) {
 		}
 	case "taskrun":
 		if len(r.Path) >= 2 && r.Path[1] == "value" && v.eachDepth == 0 {
-			v.errorAt(pos, r.Line, r.Col, prop, "taskrun.value exists only inside EachSequential/EachParallel")
+			// Kestra renders it empty there (its Handlebars fallback), so
+			// a Kestra flow may hold it: not an error.
+			v.warnAt(pos, r.Line, r.Col, prop, "%s is empty here: taskrun.value is set only inside EachSequential/EachParallel", r.Text)
 		}
 	case "parent", "parents":
-		if v.eachDepth < 2 {
-			v.errorAt(pos, r.Line, r.Col, prop, "%s exists only inside nested Each tasks", root)
+		need := 1
+		if root == "parents" && len(r.Path) >= 2 {
+			if i, err := strconv.Atoi(r.Path[1]); err == nil {
+				need = i + 1
+			}
+		}
+		if v.parents < need {
+			v.errorAt(pos, r.Line, r.Col, prop, "%s does not exist here: %s reads the enclosing task runs that have a value (a task directly inside an Each) or outputs (a Switch), nearest first, and this task has %d", r.Text, root, v.parents)
 		}
 	default:
 		if contains(templateRoots, root) {
