@@ -41,7 +41,10 @@ tasks:
     type: io.kestra.core.tasks.storages.Concat
     files: "{{ outputs.split.uris }}"
 `, nil)
-	env.RequireState(ex, state.Success)
+	env.RequireState(ex, state.Warning) // make wrote to stderr
+	if st := env.TaskRun(ex, "make").State; st != state.Warning {
+		t.Errorf("make ended %s, want WARNING (it wrote to stderr)", st)
+	}
 	if v, _ := env.Output(ex, "make", "vars").(*rows.OrderedMap).Get("lines"); fmt.Sprint(v) != "3" || fmt.Sprint(env.Output(ex, "make", "stdErrLineCount")) != "1" {
 		t.Errorf("vars %v", v)
 	}
@@ -52,6 +55,17 @@ tasks:
 	if size := env.Output(ex, "concat", "size"); size == nil || size.(interface{ String() string }).String() != "12" {
 		t.Errorf("concat size %v", size)
 	}
+
+	ex = env.Run(`id: f
+namespace: t
+tasks:
+  - id: quiet
+    type: io.kestra.core.tasks.scripts.Bash
+    warningOnStdErr: false
+    commands:
+      - echo progress >&2
+`, nil)
+	env.RequireState(ex, state.Success)
 
 	ex = env.Run(`id: f
 namespace: t

@@ -28,7 +28,7 @@ type Shell struct {
 	Env             map[string]string `yaml:"env" doc:"Environment variables added to the process."`
 	InputFiles      map[string]string `yaml:"inputFiles" doc:"Files created in the working directory before running: name → content, or name → a sluice:/// URI to copy."`
 	OutputFiles     []string          `yaml:"outputFiles" doc:"Files the commands create in the working directory, stored in internal storage (outputs.ID.outputFiles.NAME)."`
-	WarningOnStdErr bool              `yaml:"warningOnStdErr" doc:"End in WARNING when the commands wrote to stderr."`
+	WarningOnStdErr bool              `yaml:"warningOnStdErr" default:"true" doc:"End in WARNING when the commands wrote to stderr (Kestra's default); false to end in SUCCESS."`
 }
 
 const shellTail = 4 << 10
@@ -250,7 +250,8 @@ func init() {
 			"io.kestra.plugin.scripts.shell.Script"},
 		Title: "Run shell commands in a private working directory.",
 		Doc: "Commands run in one shell script (`set -e` unless exitOnFailed is false) in a temporary " +
-			"directory. stdout lines are logged at INFO, stderr at WARN. A line `::{\"outputs\":{\"k\":\"v\"}}::` " +
+			"directory. stdout lines are logged at INFO, stderr at WARN; a run that wrote to stderr ends WARNING " +
+			"unless warningOnStdErr is false, as Kestra's Bash. A line `::{\"outputs\":{\"k\":\"v\"}}::` " +
 			"on stdout sets outputs.ID.vars.k, as in Kestra. On failure the error carries the exit code and the end of stderr.",
 		New: func() any { return &Shell{} },
 		Outputs: []plugin.Output{
