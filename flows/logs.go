@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/loglevel"
 )
 
 // runHandler sends a task run's log records to the engine's logger and to
@@ -41,7 +42,7 @@ func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	h.x.logs.add(state.LogEntry{
 		ExecutionID: h.x.ex.ID, TaskRunID: h.taskRunID, TaskID: h.taskID,
-		Time: r.Time, Level: r.Level.String(), Message: r.Message, Attrs: attrs,
+		Time: r.Time, Level: loglevel.Name(r.Level), Message: r.Message, Attrs: attrs,
 	})
 	if l := h.x.eng.Logger; l != nil && l.Enabled(ctx, r.Level) {
 		out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)

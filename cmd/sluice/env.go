@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/loglevel"
 	"github.com/sluicehq/sluice/internal/mask"
 	"github.com/sluicehq/sluice/internal/secrets"
 	"github.com/sluicehq/sluice/internal/storage"
@@ -136,9 +137,9 @@ func (g *globalFlags) validate() error {
 }
 
 func (g *globalFlags) level() (slog.Level, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return l, fmt.Errorf("--log-level: %q is not debug, info, warn or error", g.logLevel)
+	l, err := loglevel.Parse(g.logLevel)
+	if err != nil {
+		return l, fmt.Errorf("--log-level: %w", err)
 	}
 	return l, nil
 }
@@ -148,7 +149,7 @@ func (g *globalFlags) level() (slog.Level, error) {
 func (g *globalFlags) logger(w io.Writer) *slog.Logger {
 	lvl, _ := g.level()
 	if g.json() {
-		return slog.New(g.masker.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})))
+		return slog.New(g.masker.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: loglevel.ReplaceAttr})))
 	}
 	return slog.New(g.masker.Handler(&textHandler{mu: &sync.Mutex{}, w: w, level: lvl, color: isTerminal(w)}))
 }

@@ -74,7 +74,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file with globals and vars (default ~/.sluice/config.yml when present)")
 	root.PersistentFlags().StringArrayVar(&g.secrets, "secrets", nil, "where secret('NAME') looks after the environment: a secrets file (dotenv, or YAML for .yml), a folder of one file per secret, or a backend URL (repeatable; default $SLUICE_SECRETS)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "output for people (text) or machines (json)")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
 	root.AddCommand(
 		newRunCmd(g), newValidateCmd(g), newPluginsCmd(g), newExecutionsCmd(g),

@@ -50,6 +50,9 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := inputsFromFiles(f, inputs); err != nil {
+				return err
+			}
 			vars, err := parseKV("var", rf.vars)
 			if err != nil {
 				return err
@@ -59,7 +62,7 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringArrayVarP(&rf.inputs, "input", "i", nil, "flow input as name=value (repeatable; FILE inputs take a path)")
+	cmd.Flags().StringArrayVarP(&rf.inputs, "input", "i", nil, "flow input as name=value, or name=@path to read the value from a file (repeatable; FILE inputs take a path)")
 	cmd.Flags().StringArrayVar(&rf.vars, "var", nil, "variable as name=value, read as {{ vars.name }} (repeatable)")
 	cmd.Flags().StringVar(&flowsDir, "flows", "", "folder of flow files where subflows are looked up (default: the flow's folder)")
 	return cmd

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/sluicehq/sluice/internal/loglevel"
 )
 
 // textHandler prints log records as aligned lines:
@@ -43,7 +45,7 @@ func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
 		add(a)
 	}
 	r.Attrs(func(a slog.Attr) bool { add(a); return true })
-	level := r.Level.String()
+	level := loglevel.Name(r.Level)
 	if h.color {
 		switch {
 		case r.Level >= slog.LevelError:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/loglevel"
 )
 
 // Log writes a message to the task's log.
@@ -35,7 +36,7 @@ func (l *Log) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, e
 	if msg == "" {
 		msg = l.Format
 	}
-	lvl := map[string]slog.Level{"TRACE": slog.LevelDebug - 4, "DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo, "WARN": slog.LevelWarn, "ERROR": slog.LevelError}[l.Level]
+	lvl := map[string]slog.Level{"TRACE": loglevel.Trace, "DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo, "WARN": slog.LevelWarn, "ERROR": slog.LevelError}[l.Level]
 	rc.Logger().Log(ctx, lvl, msg)
 	return nil, nil
 }
