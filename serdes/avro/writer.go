@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func NewWriter(w io.Writer, schema *rows.Schema, opts WriteOptions) (*Encoder, e
 	if !s.IsRecord() {
 		return nil, fmt.Errorf("avro schema: the top-level type must be a record, not %s", s.RecordName())
 	}
-	re, err := s.BindRow(schema, avro.BindOptions{ByPosition: inferred, Strict: opts.StrictSchema})
+	re, err := s.BindRow(schema, avro.BindOptions{ByPosition: inferred || positional(schema), Strict: opts.StrictSchema})
 	if err != nil {
 		if opts.StrictSchema && strings.Contains(err.Error(), "are not fields") {
 			return nil, fmt.Errorf("strictSchema: %w", err)
@@ -185,6 +186,18 @@ func NewWriter(w io.Writer, schema *rows.Schema, opts WriteOptions) (*Encoder, e
 		return nil, fmt.Errorf("avro: %w", err)
 	}
 	return e, nil
+}
+
+// positional reports rows whose columns have no names of their own
+// (column1, column2, ...: CSV without a header, Kestra's Ion list rows);
+// like Kestra's AvroWriter, they fill the schema's fields in order.
+func positional(s *rows.Schema) bool {
+	for i, f := range s.Fields {
+		if f.Name != "column"+strconv.Itoa(i+1) {
+			return false
+		}
+	}
+	return len(s.Fields) > 0
 }
 
 // SchemaJSON returns the Avro schema written in the file header.

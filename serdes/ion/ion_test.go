@@ -2,6 +2,7 @@ package ion
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -116,7 +117,8 @@ func zero() float64 { return 0 }
 
 func TestErrors(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"{a:1}\n[1,2]\n", "k.ion: value 2: expected a struct"},
+		{"{a:1}\n[1,2]\n", "k.ion: value 2: a list among rows that are structs"},
+		{"1\n", "k.ion: value 1: expected a struct or a list (a row), found int"},
 		{"{a:1}\n{a:1\n", "k.ion: value 2"},
 	}
 	for _, c := range cases {
@@ -132,3 +134,23 @@ func TestErrors(t *testing.T) {
 }
 
 type onlyReader struct{ io.Reader }
+
+// TestListRows: rows written as Ion lists (Kestra's CsvReader without a
+// header) are read by position into columns column1, column2, ...
+func TestListRows(t *testing.T) {
+	r, err := NewReader(strings.NewReader("[\"a\",1]\n[\"b\",2,3.5]\n"), ReadOptions{Name: "l.ion"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Schema().Names(), ","); got != "column1,column2,column3" {
+		t.Fatalf("columns %s", got)
+	}
+	var row rows.Row
+	var got []string
+	for r.Next(&row) {
+		got = append(got, fmt.Sprint(row.Values[0], row.Values[1], row.Values[2]))
+	}
+	if r.Err() != nil || strings.Join(got, "|") != "a 1 null|b 2 3.5" {
+		t.Fatalf("got %q, %v", got, r.Err())
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/amazon-ion/ion-go/ion"
@@ -91,29 +92,44 @@ func InferSchema(r io.Reader, name string) (*rows.Schema, error) {
 		s       = &rows.Schema{}
 		index   = map[string]int{}
 		records int64
+		lists   bool
 	)
 	for ir.Next() {
 		records++
-		if ir.Type() != ion.StructType || ir.IsNull() {
-			return nil, fmt.Errorf("%s: value %d: expected a struct (a row), found %s", name, records, ir.Type())
+		list := ir.Type() == ion.ListType && !ir.IsNull()
+		if (ir.Type() != ion.StructType && !list) || ir.IsNull() {
+			return nil, fmt.Errorf("%s: value %d: expected a struct or a list (a row), found %s", name, records, ir.Type())
+		}
+		if records == 1 {
+			lists = list
+		} else if list != lists {
+			return nil, fmt.Errorf("%s: value %d: a %s among rows that are %ss", name, records, ir.Type(), map[bool]string{true: "list", false: "struct"}[lists])
 		}
 		if err := ir.StepIn(); err != nil {
 			return nil, fmt.Errorf("%s: value %d: %w", name, records, err)
 		}
-		for ir.Next() {
-			fn, err := ir.FieldName()
-			if err != nil || fn == nil || fn.Text == nil {
-				return nil, fmt.Errorf("%s: value %d: field without a name: %v", name, records, err)
+		for pos := 0; ir.Next(); pos++ {
+			var key string
+			if list {
+				// Kestra's CsvReader without a header writes a list
+				// per row: columns by position, named as CSV names them.
+				key = "column" + strconv.Itoa(pos+1)
+			} else {
+				fn, err := ir.FieldName()
+				if err != nil || fn == nil || fn.Text == nil {
+					return nil, fmt.Errorf("%s: value %d: field without a name: %v", name, records, err)
+				}
+				key = *fn.Text
 			}
-			i, ok := index[*fn.Text]
+			i, ok := index[key]
 			if !ok {
 				if len(stats) >= maxFields {
 					return nil, fmt.Errorf("%s: more than %d distinct fields", name, maxFields)
 				}
 				i = len(stats)
-				index[*fn.Text] = i
+				index[key] = i
 				stats = append(stats, &stat{})
-				s.Fields = append(s.Fields, rows.Field{Name: *fn.Text})
+				s.Fields = append(s.Fields, rows.Field{Name: key})
 			}
 			st := stats[i]
 			if ir.IsNull() {
@@ -222,8 +238,9 @@ func (d *Decoder) Next(row *rows.Row) bool {
 		return false
 	}
 	n := d.records + 1
-	if d.r.Type() != ion.StructType || d.r.IsNull() {
-		d.err = fmt.Errorf("%s: value %d: expected a struct (a row), found %s", d.name, n, d.r.Type())
+	list := d.r.Type() == ion.ListType
+	if (d.r.Type() != ion.StructType && !list) || d.r.IsNull() {
+		d.err = fmt.Errorf("%s: value %d: expected a struct or a list (a row), found %s", d.name, n, d.r.Type())
 		return false
 	}
 	row.Reset(len(d.schema.Fields))
@@ -231,20 +248,28 @@ func (d *Decoder) Next(row *rows.Row) bool {
 		d.err = fmt.Errorf("%s: value %d: %w", d.name, n, err)
 		return false
 	}
-	for d.r.Next() {
-		fn, err := d.r.FieldName()
-		if err != nil || fn == nil || fn.Text == nil {
-			d.err = fmt.Errorf("%s: value %d: field without a name: %v", d.name, n, err)
-			return false
-		}
-		i, ok := d.index[*fn.Text]
-		if !ok {
-			d.err = fmt.Errorf("%s: value %d: field %q is not in the schema", d.name, n, *fn.Text)
-			return false
+	for pos := 0; d.r.Next(); pos++ {
+		i := pos
+		if list {
+			if i >= len(d.schema.Fields) {
+				d.err = fmt.Errorf("%s: value %d: %d items, the schema has %d columns", d.name, n, pos+1, len(d.schema.Fields))
+				return false
+			}
+		} else {
+			fn, err := d.r.FieldName()
+			if err != nil || fn == nil || fn.Text == nil {
+				d.err = fmt.Errorf("%s: value %d: field without a name: %v", d.name, n, err)
+				return false
+			}
+			var ok bool
+			if i, ok = d.index[*fn.Text]; !ok {
+				d.err = fmt.Errorf("%s: value %d: field %q is not in the schema", d.name, n, *fn.Text)
+				return false
+			}
 		}
 		v, err := value(d.r)
 		if err != nil {
-			d.err = fmt.Errorf("%s: value %d, field %q: %w", d.name, n, *fn.Text, err)
+			d.err = fmt.Errorf("%s: value %d, field %q: %w", d.name, n, d.schema.Fields[i].Name, err)
 			return false
 		}
 		if d.schema.Fields[i].Kind == rows.KindDecimal && v.Kind() == rows.KindInt {
