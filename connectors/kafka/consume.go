@@ -28,8 +28,8 @@ type Consume struct {
 	TopicPattern      string          `yaml:"topicPattern" doc:"Regular expression of the topics to read (instead of topic)."`
 	Partitions        []int           `yaml:"partitions" doc:"Partitions to read when there is no groupId (default: all)."`
 	GroupID           string          `yaml:"groupId" doc:"Consumer group: offsets are committed after the row file is stored, and the next run continues from them."`
-	KeyDeserializer   string          `yaml:"keyDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Deserializer of keys."`
-	ValueDeserializer string          `yaml:"valueDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Deserializer of values."`
+	KeyDeserializer   string          `yaml:"keyDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO,JSON_SCHEMA,PROTOBUF" doc:"Deserializer of keys."`
+	ValueDeserializer string          `yaml:"valueDeserializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO,JSON_SCHEMA,PROTOBUF" doc:"Deserializer of values."`
 	Since             string          `yaml:"since" doc:"Where to start when the group has no committed offset (or always without a group): earliest, latest, an ISO-8601 timestamp, or (without a group) an offset number."`
 	MaxRecords        int             `yaml:"maxRecords" doc:"Stop after this many records (0: no limit)."`
 	MaxDuration       plugin.Duration `yaml:"maxDuration" doc:"Stop after this long (0: no limit)."`

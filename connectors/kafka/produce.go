@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/connectors/kafka/kclient"
+	"github.com/sluicehq/sluice/connectors/kafka/registry"
 	"github.com/sluicehq/sluice/connectors/kafka/serde"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/internal/progress"
@@ -26,15 +27,23 @@ import (
 
 // Produce sends records to Kafka.
 type Produce struct {
-	Properties      map[string]any `yaml:"properties" required:"true" doc:"Kafka client properties with Java names: bootstrap.servers (required), acks, compression.type, linger.ms, batch.size, enable.idempotence (default true), delivery.timeout.ms (default 120000), security.protocol, sasl.mechanism, sasl.jaas.config, ssl.* (PEM or PKCS#12). Unknown names are logged as warnings."`
-	SerdeProperties map[string]any `yaml:"serdeProperties" doc:"Confluent serializer settings: schema.registry.url, basic.auth.user.info, auto.register.schemas (default true), use.latest.version, key.subject.name.strategy / value.subject.name.strategy (TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy), schema.registry.ssl.*."`
-	Topic           string         `yaml:"topic" doc:"Topic to send to; a record's own topic field overrides it."`
-	From            any            `yaml:"from" required:"true" doc:"The records: a storage URI of a row file, a list of records, or one record. A record has key, value, topic, partition, timestamp (epoch ms or ISO-8601) and headers. Rows without a value column are sent whole as the value, without a key."`
-	KeySerializer   string         `yaml:"keySerializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Serializer of keys."`
-	ValueSerializer string         `yaml:"valueSerializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO" doc:"Serializer of values."`
-	KeyAvroSchema   string         `yaml:"keyAvroSchema" doc:"Avro schema (JSON) of keys when keySerializer is AVRO."`
-	ValueAvroSchema string         `yaml:"valueAvroSchema" doc:"Avro schema (JSON) of values when valueSerializer is AVRO."`
-	Transaction     bool           `yaml:"transaction" doc:"Produce all records in one Kafka transaction, committed at the end and aborted on any failure: a consumer with isolation.level read_committed sees all of them or none. Implied by properties transactional.id; without it the transactional id is sluice-<namespace>.<flow>.<task>-<task run id>."`
+	Properties            map[string]any    `yaml:"properties" required:"true" doc:"Kafka client properties with Java names: bootstrap.servers (required), acks, compression.type, linger.ms, batch.size, enable.idempotence (default true), delivery.timeout.ms (default 120000), security.protocol, sasl.mechanism, sasl.jaas.config, ssl.* (PEM or PKCS#12). Unknown names are logged as warnings."`
+	SerdeProperties       map[string]any    `yaml:"serdeProperties" doc:"Confluent serializer settings: schema.registry.url, basic.auth.user.info, auto.register.schemas (default true), use.latest.version, key.subject.name.strategy / value.subject.name.strategy (TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy), schema.registry.ssl.*."`
+	Topic                 string            `yaml:"topic" doc:"Topic to send to; a record's own topic field overrides it."`
+	From                  any               `yaml:"from" required:"true" doc:"The records: a storage URI of a row file, a list of records, or one record. A record has key, value, topic, partition, timestamp (epoch ms or ISO-8601) and headers. Rows without a value column are sent whole as the value, without a key."`
+	KeySerializer         string            `yaml:"keySerializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO,JSON_SCHEMA,PROTOBUF" doc:"Serializer of keys."`
+	ValueSerializer       string            `yaml:"valueSerializer" default:"STRING" enum:"STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO,JSON_SCHEMA,PROTOBUF" doc:"Serializer of values."`
+	KeyAvroSchema         string            `yaml:"keyAvroSchema" doc:"Avro schema (JSON) of keys when keySerializer is AVRO."`
+	ValueAvroSchema       string            `yaml:"valueAvroSchema" doc:"Avro schema (JSON) of values when valueSerializer is AVRO."`
+	KeyJSONSchema         string            `yaml:"keyJsonSchema" doc:"JSON Schema of keys when keySerializer is JSON_SCHEMA; every key is validated against it."`
+	ValueJSONSchema       string            `yaml:"valueJsonSchema" doc:"JSON Schema of values when valueSerializer is JSON_SCHEMA; every value is validated against it (a failure names the record and the JSON pointer)."`
+	KeyProtobufSchema     string            `yaml:"keyProtobufSchema" doc:"Protobuf schema of keys when keySerializer is PROTOBUF: .proto text, or a base64-encoded FileDescriptorProto."`
+	ValueProtobufSchema   string            `yaml:"valueProtobufSchema" doc:"Protobuf schema of values when valueSerializer is PROTOBUF: .proto text, or a base64-encoded FileDescriptorProto."`
+	KeyProtobufMessage    string            `yaml:"keyProtobufMessage" doc:"Message of keyProtobufSchema that keys are (full or simple name; default the file's first message, as Confluent's)."`
+	ValueProtobufMessage  string            `yaml:"valueProtobufMessage" doc:"Message of valueProtobufSchema that values are (full or simple name; default the file's first message, as Confluent's)."`
+	KeySchemaReferences   []SchemaReference `yaml:"keySchemaReferences" doc:"Registered schemas the key schema refers to (JSON Schema $ref, Protobuf import), as Confluent's references."`
+	ValueSchemaReferences []SchemaReference `yaml:"valueSchemaReferences" doc:"Registered schemas the value schema refers to (JSON Schema $ref, Protobuf import), as Confluent's references."`
+	Transaction           bool              `yaml:"transaction" doc:"Produce all records in one Kafka transaction, committed at the end and aborted on any failure: a consumer with isolation.level read_committed sees all of them or none. Implied by properties transactional.id; without it the transactional id is sluice-<namespace>.<flow>.<task>-<task run id>."`
 }
 
 func init() {
@@ -44,7 +53,7 @@ func init() {
 		Title:   "Send records to a Kafka topic.",
 		Doc: `Sends the records of a row file (or a list or map written in the flow) to Kafka with an
 idempotent producer, serializing keys and values with Kafka's Java byte layouts or Confluent's
-Avro wire format and schema registry.
+wire formats (AVRO, JSON_SCHEMA, PROTOBUF) and schema registry.
 
 messagesCount counts records the brokers acknowledged, nothing else. If a record cannot be
 serialized or a broker refuses it, the task fails with the record's number and the error, after
@@ -80,6 +89,36 @@ func (p *Produce) Validate() error {
 		}
 	}
 	return nil
+}
+
+// SchemaReference names a registered schema that a JSON Schema or Protobuf
+// schema refers to (Confluent's schema references).
+type SchemaReference struct {
+	Name    string `yaml:"name" required:"true" doc:"How the schema refers to it: the $ref URL (customer.json) or the import path (customer.proto)."`
+	Subject string `yaml:"subject" required:"true" doc:"Subject it is registered under."`
+	Version int    `yaml:"version" doc:"Version of the subject (0 or -1: the latest)."`
+}
+
+func references(refs []SchemaReference) []registry.Reference {
+	var out []registry.Reference
+	for _, r := range refs {
+		v := r.Version
+		if v == 0 {
+			v = -1
+		}
+		out = append(out, registry.Reference{Name: r.Name, Subject: r.Subject, Version: v})
+	}
+	return out
+}
+
+func schemaFor(t serde.Type, jsonSchema, protobufSchema string) string {
+	switch t {
+	case serde.JSONSchema:
+		return jsonSchema
+	case serde.Protobuf:
+		return protobufSchema
+	}
+	return ""
 }
 
 // Stringify turns YAML property values (numbers, booleans) into the strings
@@ -195,11 +234,13 @@ func (p *Produce) run(ctx context.Context, rc *plugin.RunContext) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("valueSerializer: %w", err)
 	}
-	keySer, err := serde.New(serde.Config{Type: keyType, IsKey: true, AvroSchema: p.KeyAvroSchema, Registry: sp.For(true)})
+	keySer, err := serde.New(serde.Config{Type: keyType, IsKey: true, AvroSchema: p.KeyAvroSchema, Registry: sp.For(true),
+		Schema: schemaFor(keyType, p.KeyJSONSchema, p.KeyProtobufSchema), Message: p.KeyProtobufMessage, References: references(p.KeySchemaReferences)})
 	if err != nil {
 		return 0, err
 	}
-	valSer, err := serde.New(serde.Config{Type: valType, AvroSchema: p.ValueAvroSchema, Registry: sp.For(false)})
+	valSer, err := serde.New(serde.Config{Type: valType, AvroSchema: p.ValueAvroSchema, Registry: sp.For(false),
+		Schema: schemaFor(valType, p.ValueJSONSchema, p.ValueProtobufSchema), Message: p.ValueProtobufMessage, References: references(p.ValueSchemaReferences)})
 	if err != nil {
 		return 0, err
 	}

@@ -43,17 +43,52 @@ type Client struct {
 	sr   *sr.Client
 	urls string
 
-	mu       sync.Mutex
-	ids      map[subjectSchema]int
-	byID     map[int]Schema
-	latest   map[string]SubjectSchema
-	requests atomic.Int64
+	mu        sync.Mutex
+	ids       map[subjectSchema]int
+	byID      map[int]Schema
+	latest    map[string]SubjectSchema
+	byVersion map[string]SubjectSchema
+	requests  atomic.Int64
 }
 
-// Schema is a schema's text and type ("AVRO", "JSON", "PROTOBUF").
+// Schema is a schema's text and type ("AVRO", "JSON", "PROTOBUF"), and
+// the schemas it references (a JSON Schema $ref, a Protobuf import).
 type Schema struct {
-	Type string
-	Text string
+	Type       string
+	Text       string
+	References []Reference
+}
+
+// Reference names another registered schema: Name is how the referring
+// schema spells it (the $ref URL, the import path).
+type Reference struct {
+	Name    string `yaml:"name"`
+	Subject string `yaml:"subject"`
+	Version int    `yaml:"version"`
+}
+
+func toSR(refs []Reference) []sr.SchemaReference {
+	var out []sr.SchemaReference
+	for _, r := range refs {
+		out = append(out, sr.SchemaReference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return out
+}
+
+func fromSR(refs []sr.SchemaReference) []Reference {
+	var out []Reference
+	for _, r := range refs {
+		out = append(out, Reference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return out
+}
+
+func refsKey(refs []Reference) string {
+	var b strings.Builder
+	for _, r := range refs {
+		fmt.Fprintf(&b, "%s\x00%s\x00%d\x00", r.Name, r.Subject, r.Version)
+	}
+	return b.String()
 }
 
 // SubjectSchema is a schema registered under a subject.
@@ -66,6 +101,7 @@ type SubjectSchema struct {
 
 type subjectSchema struct {
 	subject, typ, text string
+	refs               string // refsKey
 	register           bool
 }
 
@@ -82,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TLS != nil {
 		tr.TLSClientConfig = cfg.TLS
 	}
-	c := &Client{urls: strings.Join(cfg.URLs, ","), ids: map[subjectSchema]int{}, byID: map[int]Schema{}, latest: map[string]SubjectSchema{}}
+	c := &Client{urls: strings.Join(cfg.URLs, ","), ids: map[subjectSchema]int{}, byID: map[int]Schema{}, latest: map[string]SubjectSchema{}, byVersion: map[string]SubjectSchema{}}
 	opts := []sr.ClientOpt{
 		sr.URLs(cfg.URLs...),
 		sr.HTTPClient(&http.Client{Timeout: timeout, Transport: counting{tr, &c.requests}}),
@@ -140,22 +176,22 @@ func compact(typ, text string) string {
 
 // Register registers a schema under subject (a no-op for the registry when
 // it is already there) and returns its ID.
-func (c *Client) Register(ctx context.Context, subject, typ, text string) (int, error) {
-	return c.idFor(ctx, subjectSchema{subject: subject, typ: typ, text: compact(typ, text), register: true})
+func (c *Client) Register(ctx context.Context, subject, typ, text string, refs ...Reference) (int, error) {
+	return c.idFor(ctx, subjectSchema{subject: subject, typ: typ, text: compact(typ, text), refs: refsKey(refs), register: true}, refs)
 }
 
 // Lookup returns the ID of a schema already registered under subject.
-func (c *Client) Lookup(ctx context.Context, subject, typ, text string) (int, error) {
-	return c.idFor(ctx, subjectSchema{subject: subject, typ: typ, text: compact(typ, text)})
+func (c *Client) Lookup(ctx context.Context, subject, typ, text string, refs ...Reference) (int, error) {
+	return c.idFor(ctx, subjectSchema{subject: subject, typ: typ, text: compact(typ, text), refs: refsKey(refs)}, refs)
 }
 
-func (c *Client) idFor(ctx context.Context, k subjectSchema) (int, error) {
+func (c *Client) idFor(ctx context.Context, k subjectSchema, refs []Reference) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if id, ok := c.ids[k]; ok {
 		return id, nil
 	}
-	s := sr.Schema{Schema: k.text, Type: srType(k.typ)}
+	s := sr.Schema{Schema: k.text, Type: srType(k.typ), References: toSR(refs)}
 	var id int
 	if k.register {
 		var err error
@@ -171,7 +207,7 @@ func (c *Client) idFor(ctx context.Context, k subjectSchema) (int, error) {
 	}
 	c.ids[k] = id
 	if _, ok := c.byID[id]; !ok {
-		c.byID[id] = Schema{Type: strings.ToUpper(k.typ), Text: k.text}
+		c.byID[id] = Schema{Type: strings.ToUpper(k.typ), Text: k.text, References: refs}
 	}
 	return id, nil
 }
@@ -188,9 +224,56 @@ func (c *Client) Latest(ctx context.Context, subject string) (SubjectSchema, err
 	if err != nil {
 		return SubjectSchema{}, c.explain(err, "reading the latest schema of subject "+subject)
 	}
-	out := SubjectSchema{Subject: subject, Version: ss.Version, ID: ss.ID, Schema: Schema{Type: typeName(ss.Type), Text: ss.Schema.Schema}}
+	out := SubjectSchema{Subject: subject, Version: ss.Version, ID: ss.ID, Schema: Schema{Type: typeName(ss.Type), Text: ss.Schema.Schema, References: fromSR(ss.References)}}
 	c.latest[subject] = out
 	c.byID[out.ID] = out.Schema
+	return out, nil
+}
+
+// Version returns version v of subject (schema references name one).
+func (c *Client) Version(ctx context.Context, subject string, v int) (SubjectSchema, error) {
+	key := fmt.Sprintf("%s\x00%d", subject, v)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.byVersion[key]; ok {
+		return s, nil
+	}
+	ss, err := c.sr.SchemaByVersion(ctx, subject, v)
+	if err != nil {
+		return SubjectSchema{}, c.explain(err, fmt.Sprintf("reading version %d of subject %s", v, subject))
+	}
+	out := SubjectSchema{Subject: subject, Version: ss.Version, ID: ss.ID, Schema: Schema{Type: typeName(ss.Type), Text: ss.Schema.Schema, References: fromSR(ss.References)}}
+	c.byVersion[key] = out
+	return out, nil
+}
+
+// Resolve returns the text of every schema refs name, directly or through
+// the references of those, keyed by reference name.
+func (c *Client) Resolve(ctx context.Context, refs []Reference) (map[string]Schema, error) {
+	out := map[string]Schema{}
+	var walk func([]Reference, int) error
+	walk = func(refs []Reference, depth int) error {
+		if depth > 32 {
+			return errors.New("schema references nest more than 32 deep")
+		}
+		for _, r := range refs {
+			if _, ok := out[r.Name]; ok {
+				continue
+			}
+			ss, err := c.Version(ctx, r.Subject, r.Version)
+			if err != nil {
+				return fmt.Errorf("schema reference %s: %w", r.Name, err)
+			}
+			out[r.Name] = ss.Schema
+			if err := walk(ss.References, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(refs, 0); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -206,7 +289,7 @@ func (c *Client) ByID(ctx context.Context, id int) (Schema, error) {
 	if err != nil {
 		return Schema{}, c.explain(err, fmt.Sprintf("reading schema id %d", id))
 	}
-	out := Schema{Type: typeName(s.Type), Text: s.Schema}
+	out := Schema{Type: typeName(s.Type), Text: s.Schema, References: fromSR(s.References)}
 	c.byID[id] = out
 	return out, nil
 }

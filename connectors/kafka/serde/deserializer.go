@@ -21,6 +21,11 @@ func NewDeserializer(typ Type, reg *registry.Client) (Deserializer, error) {
 			return nil, fmt.Errorf("AVRO deserializer: needs a schema registry: set serdeProperties schema.registry.url")
 		}
 		return &avroDeser{reg: reg, codecs: map[uint32]*avro.Schema{}}, nil
+	case JSONSchema:
+		if reg == nil {
+			return nil, fmt.Errorf("JSON_SCHEMA deserializer: needs a schema registry: set serdeProperties schema.registry.url")
+		}
+		return &jsonSchemaDeser{reg: reg, seen: map[uint32]bool{}}, nil
 	case String, Integer, Long, Short, Float, Double, ByteArray, ByteBuffer, Bytes, UUID, Void, JSON:
 		return simpleDeser(typ), nil
 	}

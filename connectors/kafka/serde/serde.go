@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/avro"
+	"github.com/sluicehq/sluice/connectors/kafka/registry"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -49,13 +50,15 @@ const (
 	Void       Type = "VOID"
 	JSON       Type = "JSON"
 	Avro       Type = "AVRO"
+	JSONSchema Type = "JSON_SCHEMA"
+	Protobuf   Type = "PROTOBUF"
 )
 
 // Types lists every type, for docs and enums.
-var Types = []Type{String, Integer, Long, Short, Float, Double, ByteArray, ByteBuffer, Bytes, UUID, Void, JSON, Avro}
+var Types = []Type{String, Integer, Long, Short, Float, Double, ByteArray, ByteBuffer, Bytes, UUID, Void, JSON, Avro, JSONSchema, Protobuf}
 
 // Enum is the comma-separated list for `enum` struct tags.
-const Enum = "STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO"
+const Enum = "STRING,INTEGER,LONG,SHORT,FLOAT,DOUBLE,BYTE_ARRAY,BYTE_BUFFER,BYTES,UUID,VOID,JSON,AVRO,JSON_SCHEMA,PROTOBUF"
 
 // ParseType accepts a type name in any case.
 func ParseType(s string) (Type, error) {
@@ -94,6 +97,12 @@ type Config struct {
 	// Avro: the schema (keyAvroSchema / valueAvroSchema) and the registry.
 	AvroSchema string
 	Registry   RegistryConfig
+	// JSON_SCHEMA and PROTOBUF: the schema text (a JSON schema; .proto
+	// text or a base64 FileDescriptorProto), the schemas it references,
+	// and for PROTOBUF the message (default: the file's first).
+	Schema     string
+	References []registry.Reference
+	Message    string
 }
 
 // New returns a serializer for cfg.
@@ -121,6 +130,8 @@ func New(cfg Config) (Serializer, error) {
 		return jsonSer{}, nil
 	case Avro:
 		return newAvroSer(cfg)
+	case JSONSchema:
+		return newJSONSchemaSer(cfg)
 	}
 	return nil, fmt.Errorf("unknown serializer %q", cfg.Type)
 }

@@ -34,6 +34,26 @@ type Server struct {
 type stored struct {
 	Type string
 	Text string
+	Refs []Ref
+}
+
+// Ref is a schema reference as the REST API carries it.
+type Ref struct {
+	Name    string `json:"name"`
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+func sameRefs(a, b []Ref) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // New starts a registry; it is closed by Close.
@@ -57,7 +77,15 @@ func (s *Server) SetIncompatible(subject string, refuse bool) {
 func (s *Server) Register(subject, typ, text string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, _ := s.register(subject, typ, text)
+	id, _ := s.register(subject, typ, text, nil)
+	return id
+}
+
+// RegisterWithRefs stores a schema that references others.
+func (s *Server) RegisterWithRefs(subject, typ, text string, refs []Ref) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, _ := s.register(subject, typ, text, refs)
 	return id
 }
 
@@ -95,16 +123,16 @@ func normalize(typ, text string) (string, string) {
 
 // register must be called with mu held; it returns the id and whether the
 // subject already had the schema.
-func (s *Server) register(subject, typ, text string) (int, bool) {
+func (s *Server) register(subject, typ, text string, refs []Ref) (int, bool) {
 	typ, text = normalize(typ, text)
 	id := 0
 	for i, st := range s.schemas {
-		if st.Type == typ && st.Text == text {
+		if st.Type == typ && st.Text == text && sameRefs(st.Refs, refs) {
 			id = i + 1
 		}
 	}
 	if id == 0 {
-		s.schemas = append(s.schemas, stored{Type: typ, Text: text})
+		s.schemas = append(s.schemas, stored{Type: typ, Text: text, Refs: refs})
 		id = len(s.schemas)
 	}
 	for _, v := range s.subjects[subject] {
@@ -134,6 +162,7 @@ func fail(w http.ResponseWriter, status, code int, msg string) {
 type schemaReq struct {
 	Schema     string `json:"schema"`
 	SchemaType string `json:"schemaType"`
+	References []Ref  `json:"references"`
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +194,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		st := s.schemas[id-1]
-		reply(w, 200, map[string]any{"schema": st.Text, "schemaType": st.Type})
+		reply(w, 200, map[string]any{"schema": st.Text, "schemaType": st.Type, "references": st.Refs})
 	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "subjects" && parts[2] == "versions":
 		var req schemaReq
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Schema == "" {
@@ -177,11 +206,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			fail(w, 422, 42201, "Invalid schema "+text)
 			return
 		}
+		for _, ref := range req.References {
+			if vs := s.subjects[ref.Subject]; ref.Version < 1 || ref.Version > len(vs) {
+				fail(w, 422, 42201, "Invalid schema: reference "+ref.Name+" names a missing subject version")
+				return
+			}
+		}
 		if s.incompatible[parts[1]] && !s.has(parts[1], typ, text) {
 			fail(w, 409, 409, "Schema being registered is incompatible with an earlier schema for subject \""+parts[1]+"\"")
 			return
 		}
-		id, _ := s.register(parts[1], typ, text)
+		id, _ := s.register(parts[1], typ, text, req.References)
 		reply(w, 200, map[string]int{"id": id})
 	case r.Method == http.MethodPost && len(parts) == 2 && parts[0] == "subjects":
 		var req schemaReq
@@ -196,8 +231,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		typ, text := normalize(req.SchemaType, req.Schema)
 		for i, id := range versions {
-			if st := s.schemas[id-1]; st.Type == typ && st.Text == text {
-				reply(w, 200, map[string]any{"subject": parts[1], "id": id, "version": i + 1, "schema": st.Text, "schemaType": st.Type})
+			if st := s.schemas[id-1]; st.Type == typ && st.Text == text && sameRefs(st.Refs, req.References) {
+				reply(w, 200, map[string]any{"subject": parts[1], "id": id, "version": i + 1, "schema": st.Text, "schemaType": st.Type, "references": st.Refs})
 				return
 			}
 		}
@@ -218,7 +253,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		id := versions[v-1]
 		st := s.schemas[id-1]
-		reply(w, 200, map[string]any{"subject": parts[1], "id": id, "version": v, "schema": st.Text, "schemaType": st.Type})
+		reply(w, 200, map[string]any{"subject": parts[1], "id": id, "version": v, "schema": st.Text, "schemaType": st.Type, "references": st.Refs})
 	default:
 		fail(w, 404, 404, "HTTP 404 Not Found")
 	}
