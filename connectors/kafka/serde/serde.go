@@ -27,8 +27,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/connectors/kafka/registry"
+	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
