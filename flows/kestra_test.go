@@ -893,3 +893,35 @@ func or(s, alt string) string {
 	}
 	return s
 }
+
+// An optional input that was not given is not defined (Kestra leaves it out
+// of the inputs; Pebble's `defined` is false for null): allow-failure.yaml's
+// Switch, with crash made optional, takes its defaults branch.
+func TestKestraOptionalInputIsNotDefined(t *testing.T) {
+	env := flowtest.New(t)
+	ex := env.Run(`id: optional
+namespace: io.kestra.tests
+inputs:
+  - name: crash
+    type: STRING
+    required: false
+tasks:
+  - id: switch
+    type: io.kestra.core.tasks.flows.Switch
+    value: "{{ inputs.crash is defined }}"
+    cases:
+      "true":
+        - id: crash
+          type: io.kestra.core.tasks.scripts.Bash
+          commands:
+            - 'exit 1'
+    defaults:
+      - id: last
+        type: io.kestra.core.tasks.debugs.Return
+        format: "[{{ inputs.crash }}]"
+`, nil)
+	env.RequireState(ex, state.Success)
+	if got := env.Output(ex, "last", "value"); got != "[]" {
+		t.Errorf("an optional input not given renders %q, want empty", got)
+	}
+}

@@ -468,7 +468,9 @@ func (e *testExpr) eval(s *state) (any, error) {
 		if err != nil && !isUndefined(err) {
 			return nil, err
 		}
-		ok = err == nil
+		// Pebble's `defined` is the inverse of `null`: a null value (an
+		// optional input that was not given) is not defined.
+		ok = err == nil && v != nil
 	} else {
 		if err != nil {
 			return nil, err

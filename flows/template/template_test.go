@@ -196,7 +196,7 @@ func TestOperators(t *testing.T) {
 		{"concat binds tighter than filter", "{{ 'a' ~ 'b' | upper }}", "AB"},
 		{"filter binds tighter than plus", "{{ 1 + -2 | abs }}", "3"},
 		{"test defined", "{{ inputs.name is defined }} {{ inputs.zzz is defined }} {{ zzz is not defined }}", "true false true"},
-		{"test defined null", "{{ inputs.nothing is defined }}", "true"},
+		{"test defined null", "{{ inputs.nothing is defined }} {{ inputs.nothing is not defined }}", "false true"},
 		{"test null", "{{ inputs.nothing is null }} {{ inputs.name is not null }} {{ null is none }}", "true true true"},
 		{"test empty", "{{ inputs.empty is empty }} {{ [] is empty }} {{ {} is empty }} {{ inputs.name is empty }} {{ 0 is empty }}", "true true true false false"},
 		{"test json", "{{ inputs.json is json }} {{ 'nope{' is json }} {{ 3 is json }}", "true false false"},
