@@ -169,7 +169,9 @@ func (d *decoder) flow(src []byte) *Flow {
 			f.Triggers = d.triggers(v)
 		case "disabled":
 			d.into(v, reflect.ValueOf(&f.Disabled).Elem(), "", "disabled")
-		case "revision", "listeners":
+		case "listeners":
+			f.Listeners = d.listeners(v)
+		case "revision":
 			d.warns = append(d.warns, &Error{Pos: d.pos(k), Msg: fmt.Sprintf("%q is ignored by sluice", k.Value)})
 		default:
 			d.unknownKey(k, "", "flow", flowKeys)

@@ -256,3 +256,48 @@ tasks:
 		t.Errorf("want one warning for taskrun.value outside an Each, got %v", f.Warnings)
 	}
 }
+
+// Listeners (Kestra 0.4) are decoded strictly: tasks must not be empty,
+// their templates are checked, conditions are typed.
+func TestParseListeners(t *testing.T) {
+	src := `id: f
+namespace: n
+listeners:
+  - description: on failure
+    conditions:
+      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition
+        in: [FAILED]
+    tasks:
+      - id: alert
+        type: core.Log
+        message: "{{ outputs.first.value }} {{ outputs.nope.value }}"
+  - conditions: []
+tasks:
+  - id: first
+    type: core.Return
+    format: x
+`
+	_, err := flows.Parse("flow.yml", []byte(src))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`flow.yml:11:48: task "alert": property "message": outputs.nope.value refers to task "nope", which does not exist`,
+		`flow.yml:12:5: property "listeners[1].tasks": must not be empty`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("errors lack %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "outputs.first") {
+		t.Errorf("a listener reading the flow's outputs is rejected:\n%v", err)
+	}
+	ok := strings.NewReplacer("  - conditions: []\n", "", " {{ outputs.nope.value }}", "").Replace(src)
+	f, err := flows.Parse("flow.yml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Listeners) != 1 || len(f.Listeners[0].Tasks) != 1 || len(f.Listeners[0].Conditions) != 1 || f.Listeners[0].Description != "on failure" {
+		t.Errorf("listeners decoded as %+v", f.Listeners)
+	}
+}

@@ -23,6 +23,7 @@ type Flow struct {
 	Tasks       []*plugin.TaskDef
 	Errors      []*plugin.TaskDef
 	Triggers    []*Trigger
+	Listeners   []*Listener
 	Disabled    bool
 
 	File   string // path it was read from, for messages
@@ -104,19 +105,20 @@ func (f *Flow) Dir() string {
 // Walk calls fn for every task of the flow, depth first, flowable children
 // and errors branches included.
 func (f *Flow) Walk(fn func(t *plugin.TaskDef, parents []*plugin.TaskDef)) {
-	var walk func(ts []*plugin.TaskDef, parents []*plugin.TaskDef)
-	walk = func(ts []*plugin.TaskDef, parents []*plugin.TaskDef) {
-		for _, t := range ts {
-			fn(t, parents)
-			ps := append(append([]*plugin.TaskDef{}, parents...), t)
-			for _, group := range Children(t) {
-				walk(group, ps)
-			}
-			walk(t.Errors, ps)
+	walkTasks(f.Tasks, nil, fn)
+	walkTasks(f.Errors, nil, fn)
+}
+
+// walkTasks calls fn for ts and their descendants, depth first.
+func walkTasks(ts, parents []*plugin.TaskDef, fn func(t *plugin.TaskDef, parents []*plugin.TaskDef)) {
+	for _, t := range ts {
+		fn(t, parents)
+		ps := append(append([]*plugin.TaskDef{}, parents...), t)
+		for _, group := range Children(t) {
+			walkTasks(group, ps, fn)
 		}
+		walkTasks(t.Errors, ps, fn)
 	}
-	walk(f.Tasks, nil)
-	walk(f.Errors, nil)
 }
 
 // Task finds a task by id anywhere in the flow.

@@ -784,6 +784,10 @@ func kestraValidations() map[string]*validation {
 			want: []string{`unknown task type "io.kestra.core.runners.TaskDefaultsCaseTest$DefaultSequential1"`},
 			why:  "its task types are Java classes of Kestra's test suite"},
 		"tests/trigger.yaml": {java: "YamlFlowParserTest.trigger"},
+		"tests/listeners.yaml": {java: "ListenersTest", why: "its task types are Java classes of Kestra's test suite",
+			want: []string{`tests/listeners.yaml:25:15: task "execution-success-listener": property "type": unknown task type "io.kestra.core.runners.ListenersTestTask"`}},
+		"tests/listeners-flowable.yaml": {java: "ListenersTest.flowableExecution", why: "its task types are Java classes of Kestra's test suite",
+			want: []string{`tests/listeners-flowable.yaml:16:21: task "execution-success-listener": property "type": unknown task type "io.kestra.core.runners.ListenersTestTask"`}},
 
 		// Valid in Kestra, rejected by sluice today.
 		"valids/pause.yaml":        {known: &known{"Pause with tasks is rejected", `unknown property "tasks"`}},
@@ -791,7 +795,7 @@ func kestraValidations() map[string]*validation {
 		"tests/with-template.yaml": {known: &known{"io.kestra.core.tasks.flows.Template is missing", "unknown task type"}},
 		"tests/trigger-empty.yaml": {java: "YamlFlowParserTest.triggerEmpty"},
 
-		"invalids/duplicate.yaml": {java: "FlowTest.duplicate", want: []string{`invalids/duplicate.yaml:18:9: task "date": duplicate task id`}},
+		"invalids/duplicate.yaml": {java: "FlowTest.duplicate", want: []string{`invalids/duplicate.yaml:11:5: task "date": duplicate task id (first defined at 6:9)`}},
 		"invalids/empty.yaml":     {java: "YamlFlowParserTest.empty", want: []string{`invalids/empty.yaml:1:1`, `"tasks"`}},
 		"invalids/inputs.yaml": {java: "YamlFlowParserTest.inputsFailed",
 			want: []string{`invalids/inputs.yaml:4:5: property "type": required`, `input name "wrong one" must be`}},
@@ -800,8 +804,7 @@ func kestraValidations() map[string]*validation {
 		"invalids/invalid.yaml": {java: "YamlFlowParserTest.validation",
 			want: []string{`invalids/invalid.yaml:1:5: property "id"`, `invalids/invalid.yaml:2:12: property "namespace"`, `invalids/invalid.yaml:4:3: task without id`}},
 		"invalids/listener.yaml": {java: "YamlFlowParserTest.listeners",
-			want:  []string{`invalids/listener.yaml:10:12: property "listeners[0].tasks": must not be empty`, `invalids/listener.yaml:12:12: property "listeners[1].tasks": must not be empty`},
-			known: &known{"listeners are not validated", "accepted"}},
+			want: []string{`invalids/listener.yaml:9:12: property "listeners[0].tasks": must not be empty`, `invalids/listener.yaml:11:12: property "listeners[1].tasks": must not be empty`}},
 		"invalids/switch-invalid.yaml": {java: "FlowTest.taskInvalid",
 			want: []string{`invalids/switch-invalid.yaml:9:5: task "impossible": switch.tasks: No task defined`}},
 		"helpers/include.yaml": {java: "YamlFlowParserTest.include",

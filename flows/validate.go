@@ -29,7 +29,7 @@ func validate(f *Flow, d *decoder) {
 		}
 	})
 	v := &refChecker{f: f, d: d, tasks: tasks, inEach: inEach}
-	f.Walk(func(t *plugin.TaskDef, parents []*plugin.TaskDef) {
+	check := func(t *plugin.TaskDef, parents []*plugin.TaskDef) {
 		v.task = t
 		v.eachDepth = 0
 		for _, p := range parents {
@@ -40,7 +40,13 @@ func validate(f *Flow, d *decoder) {
 		v.parents = kestraParents(parents)
 		v.walkProps(reflect.ValueOf(t.Props), t)
 		checkSwitch(t, d)
-	})
+	}
+	f.Walk(check)
+	// Listener tasks read the ended execution: its tasks' outputs, not
+	// each other's.
+	for _, l := range f.Listeners {
+		walkTasks(l.Tasks, nil, check)
+	}
 }
 
 // kestraParents counts the ancestors {{ parent }} and {{ parents[i] }} can
