@@ -150,7 +150,7 @@ func (s *session) mysqlColumnTypes(ctx context.Context, d *dialect.Dialect, tabl
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("%s has no column %q", table, n)
+			return nil, permanentError{fmt.Errorf("%s has no column %q", table, n)}
 		}
 	}
 	return out, nil
@@ -174,3 +174,12 @@ func (s *session) primaryKey(ctx context.Context, d *dialect.Dialect, table stri
 	}
 	return out, rs.Err()
 }
+
+// permanentError marks a problem with the load's definition (a column that
+// does not exist) that a retry cannot fix: the executor does not retry it
+// (plugin.IsPermanent reads the Permanent method).
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() error   { return e.err }
+func (e permanentError) Permanent() bool { return true }

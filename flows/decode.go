@@ -104,6 +104,10 @@ var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "v
 func (d *decoder) flow(src []byte) *Flow {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
+		if isYAMLSyntax(err) {
+			d.errs = append(d.errs, yamlSyntaxError(d.file, src, err))
+			return nil
+		}
 		e := &Error{Pos: plugin.Pos{File: d.file, Line: 1, Col: 1}, Msg: err.Error()}
 		if te, ok := err.(*yaml.TypeError); ok {
 			e.Msg = strings.Join(te.Errors, "; ")

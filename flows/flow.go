@@ -149,6 +149,9 @@ type Error struct {
 	Property   string
 	Msg        string
 	Suggestion string // "did you mean" text, already formatted
+	// Context is the offending source line with a caret under the column
+	// (YAML syntax errors); Hint says how to fix it.
+	Context, Hint string
 }
 
 func (e *Error) Error() string {
@@ -164,6 +167,12 @@ func (e *Error) Error() string {
 	b.WriteString(e.Msg)
 	if e.Suggestion != "" {
 		fmt.Fprintf(&b, " (did you mean %s?)", e.Suggestion)
+	}
+	if e.Context != "" {
+		b.WriteString("\n" + e.Context)
+	}
+	if e.Hint != "" {
+		b.WriteString("\n  hint: " + e.Hint)
 	}
 	return b.String()
 }

@@ -60,6 +60,12 @@ func (x *execution) runAttempts(ctx context.Context, t *plugin.TaskDef, tr *stat
 			return st, err
 		}
 		wait, ok := nextRetry(t.Retry, attempt, time.Since(first))
+		if ok && plugin.IsPermanent(err) {
+			// A template that does not render or a value that does not
+			// convert fails the same way on every attempt.
+			x.log(tr).Warn("not retried: the error is in the flow or the data, not transient", "attempt", attempt)
+			ok = false
+		}
 		if !ok {
 			if attempt > 1 {
 				err = fmt.Errorf("after %d attempts: %w", attempt, err)
@@ -149,7 +155,7 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 		return nil, err
 	}
 	if err := x.renderProps(rc, reflect.ValueOf(props), vars); err != nil {
-		return nil, err
+		return nil, plugin.Permanent(err)
 	}
 	if sf, ok := props.(*Subflow); ok {
 		res, err := x.runSubflow(ctx, sf, tr)

@@ -28,6 +28,7 @@ func validate(f *Flow, d *decoder) {
 			}
 		}
 	})
+	checkInputDefaults(f, d)
 	v := &refChecker{f: f, d: d, tasks: tasks, inEach: inEach}
 	check := func(t *plugin.TaskDef, parents []*plugin.TaskDef) {
 		v.task = t
@@ -216,6 +217,11 @@ func (v *refChecker) checkRef(r template.Ref, prop string, pos plugin.Pos) {
 		}
 		id := r.Path[1]
 		t, ok := v.tasks[id]
+		if _, declared := v.d.ids[id]; !ok && declared {
+			// The task exists but its type is unknown: that error is
+			// reported already, and its outputs cannot be known.
+			return
+		}
 		if !ok {
 			e := v.errorAt(pos, r.Line, r.Col, prop, "%s refers to task %q, which does not exist in this flow", r.Text, id)
 			if s := closest(id, keys(v.tasks)); s != "" {
@@ -227,7 +233,9 @@ func (v *refChecker) checkRef(r template.Ref, prop string, pos plugin.Pos) {
 			return
 		}
 		name := r.Path[2]
-		if _, ok := t.Info.Output(name); !ok {
+		if o, ok := t.Info.Output(name); ok && !o.Produced(t.Props) {
+			v.errorAt(pos, r.Line, r.Col, prop, "task %q (%s) has output %q only with %s; set %s on task %q, or read one of the outputs it has", id, t.Info.ID, name, o.When, o.When, id)
+		} else if !ok {
 			var names []string
 			for _, o := range t.Info.Outputs {
 				names = append(names, o.Name)
@@ -270,7 +278,9 @@ func (v *refChecker) checkRef(r template.Ref, prop string, pos plugin.Pos) {
 			// Kestra renders it empty there (its Handlebars fallback), so
 			// a Kestra flow may hold it: not an error.
 			v.warnAt(pos, r.Line, r.Col, prop, "%s is empty here: taskrun.value is set only inside EachSequential/EachParallel", r.Text)
+			return
 		}
+		v.checkBuiltin(r, prop, pos)
 	case "parent", "parents":
 		need := 1
 		if root == "parents" && len(r.Path) >= 2 {
@@ -281,6 +291,8 @@ func (v *refChecker) checkRef(r template.Ref, prop string, pos plugin.Pos) {
 		if v.parents < need {
 			v.errorAt(pos, r.Line, r.Col, prop, "%s does not exist here: %s reads the enclosing task runs that have a value (a task directly inside an Each) or outputs (a Switch), nearest first, and this task has %d", r.Text, root, v.parents)
 		}
+	case "flow", "execution", "task":
+		v.checkBuiltin(r, prop, pos)
 	default:
 		if contains(templateRoots, root) {
 			return

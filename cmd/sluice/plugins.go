@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/plugin"
 )
 
@@ -47,6 +48,10 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 				in, ok = plugin.LookupCondition(args[0])
 			}
 			if !ok {
+				names := append(append(plugin.Names(), plugin.TriggerNames()...), plugin.ConditionNames()...)
+				if s := flows.Closest(args[0], names); s != "" {
+					return invalid(fmt.Errorf("unknown task type %q (did you mean %q?)", args[0], s))
+				}
 				return invalid(fmt.Errorf("unknown task type %q (see sluice plugins list)", args[0]))
 			}
 			fmt.Fprint(cmd.OutOrStdout(), in.Markdown())

@@ -181,3 +181,10 @@ tasks:
 		t.Fatalf("a world-readable secrets file was accepted: exit %d\n%s", code, errOut)
 	}
 }
+
+func TestPluginsDocDidYouMean(t *testing.T) {
+	_, errOut, code := sluice(t, "plugins", "doc", "core.Retrun")
+	if code != exitInvalid || !strings.Contains(errOut, `unknown task type "core.Retrun" (did you mean "core.Return"?)`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

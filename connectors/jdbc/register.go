@@ -123,9 +123,9 @@ func (t *VectorwiseBatch) Validate() error {
 }
 
 var queryOutputs = []plugin.Output{
-	{Name: "row", Doc: "With fetchOne: the first row, a map of column label to value (null when the result is empty)."},
-	{Name: "rows", Doc: "With fetch: every row, a list of maps of column label to value."},
-	{Name: "uri", Doc: "With store: the row file holding every row (sluice:///... URI)."},
+	{Name: "row", When: "fetchOne: true", Doc: "With fetchOne: the first row, a map of column label to value (null when the result is empty)."},
+	{Name: "rows", When: "fetch: true", Doc: "With fetch: every row, a list of maps of column label to value."},
+	{Name: "uri", When: "store: true", Doc: "With store: the row file holding every row (sluice:///... URI)."},
 	{Name: "size", Doc: "Number of rows fetched or stored."},
 }
 

@@ -52,6 +52,11 @@ type Output struct {
 	// Dynamic outputs have keys chosen at run time below Name (for example
 	// streams.STREAM), so validation does not check what follows Name.
 	Dynamic bool
+	// When is the property setting under which the task produces this
+	// output, "PROPERTY: VALUE" ("store: true", "fetchOne: true"); empty
+	// means always. Validation rejects a reference to an output the
+	// task's properties rule out; docs show the condition.
+	When string
 }
 
 // Info declares a task type.
@@ -139,6 +144,9 @@ func (r *Registry) Register(info Info) {
 	}
 	if _, err := SpecOf(reflect.TypeOf(props)); err != nil {
 		panic(fmt.Sprintf("plugin.Register(%s): %v", info.ID, err))
+	}
+	if err := info.validateOutputs(); err != nil {
+		panic("plugin.Register: " + err.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

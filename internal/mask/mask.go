@@ -242,8 +242,8 @@ func replace(s string, hide []span) string {
 
 // Error returns err with secrets masked in its message. A masked error
 // keeps no chain (a secret must not leak through Unwrap) but answers
-// errors.Is and errors.As for the error kinds sluice decides on through
-// Kind, so that masking never changes whether a failure is retried.
+// errors.Is for sentinel errors and keeps the permanent mark that decides
+// whether a failure is retried.
 func (m *Masker) Error(err error) error {
 	if err == nil {
 		return nil
@@ -265,6 +265,13 @@ func (e *maskedError) Error() string { return e.msg }
 // Is lets errors.Is see sentinel errors of the original chain (sentinels
 // carry no secret: they are package-level values).
 func (e *maskedError) Is(target error) bool { return errors.Is(e.orig, target) }
+
+// Permanent keeps the mark of an error that retrying cannot fix (see
+// plugin.IsPermanent), so that masking never makes a failure retried.
+func (e *maskedError) Permanent() bool {
+	var p interface{ Permanent() bool }
+	return errors.As(e.orig, &p) && p.Permanent()
+}
 
 // Value returns v with every string inside it masked: strings, lists and
 // maps (also ordered maps with Keys/Get/Set) are walked; maps and lists

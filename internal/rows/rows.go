@@ -176,6 +176,11 @@ type RowError struct {
 	Err    error
 }
 
+// Permanent reports that a row's problem (a value that does not convert,
+// a row of the wrong shape) does not go away when the task runs again: the
+// executor does not retry it (plugin.IsPermanent).
+func (e *RowError) Permanent() bool { return true }
+
 func (e *RowError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "row %d", e.Row)
