@@ -123,6 +123,7 @@ func (d *decoder) flow(src []byte) *Flow {
 		d.errs = append(d.errs, &Error{Pos: plugin.Pos{File: d.file, Line: 1, Col: 1}, Msg: "empty flow"})
 		return nil
 	}
+	d.includes(&doc)
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		d.errorf(root, "", "", "a flow is a mapping with id, namespace and tasks")

@@ -2,6 +2,8 @@ package flows_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -299,5 +301,36 @@ tasks:
 	}
 	if len(f.Listeners) != 1 || len(f.Listeners[0].Tasks) != 1 || len(f.Listeners[0].Conditions) != 1 || f.Listeners[0].Description != "on failure" {
 		t.Errorf("listeners decoded as %+v", f.Listeners)
+	}
+}
+
+// Kestra 0.4's [[> PATH]] includes a file (relative to the flow's folder)
+// into any string; a missing file is an error at the string.
+func TestParseIncludes(t *testing.T) {
+	dir := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "sql"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "sql", "q.sql"), []byte("select 1\n[[> sql/where.sql]]"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "sql", "where.sql"), []byte("where x = '{{ inputs.x }}'"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "self.txt"), []byte("[[> self.txt]]"), 0o644))
+	flow := filepath.Join(dir, "flow.yml")
+	src := "id: f\nnamespace: n\ninputs:\n  - name: x\n    type: STRING\ntasks:\n  - id: r\n    type: core.Return\n    format: \"-- [[> sql/q.sql ]]\"\n"
+	must(os.WriteFile(flow, []byte(src), 0o644))
+	f, err := flows.ParseFile(flow)
+	must(err)
+	if got := f.Tasks[0].Props.(*core.Return).Format; got != "-- select 1\nwhere x = '{{ inputs.x }}'" {
+		t.Errorf("included format is %q", got)
+	}
+	must(os.WriteFile(flow, []byte(strings.Replace(src, "sql/q.sql", "self.txt", 1)+"  - id: m\n    type: core.Return\n    format: \"[[> nope.txt]]\"\n"), 0o644))
+	_, err = flows.ParseFile(flow)
+	for _, want := range []string{`flow.yml:9:13: [[> self.txt]]: includes nested more than 10 deep`, `flow.yml:12:13: [[> nope.txt]]: file not found at`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors lack %q: %v", want, err)
+		}
 	}
 }

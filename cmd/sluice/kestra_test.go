@@ -8,7 +8,7 @@ import (
 
 // Kestra 0.4's test flows, run through the CLI for what only the CLI does
 // (the flows themselves are run by flows/kestra_test.go).
-const kestraFlows = "../../flows/testdata/kestra"
+const kestraFlows = "../../flows/testdata/kestra/flows"
 
 // RunContextTest.logs: Echo at TRACE is stored and shown with
 // --log-level trace, under its name.
