@@ -31,7 +31,7 @@ func TestConvert(t *testing.T) {
 	pg := dialect.MustGet(dialect.Postgres)
 	ms := dialect.MustGet(dialect.SQLServer)
 	paris, _ := time.LoadLocation("Europe/Paris")
-	typ := func(d *dialect.Dialect, name string, p, s, l int64) dialect.Type { return d.Classify(name, p, s, l) }
+	typ := func(d dialect.Dialect, name string, p, s, l int64) dialect.Type { return d.Classify(name, p, s, l) }
 	tests := []struct {
 		name string
 		typ  dialect.Type

@@ -140,20 +140,20 @@ func TestDriverArgs(t *testing.T) {
 	sq := dialect.MustGet(dialect.SQLite)
 	bytesT := ms.Classify("VARBINARY", -1, -1, 16)
 	intT := ms.Classify("INT", -1, -1, -1)
-	if v, ok := driverArg(ms, &bytesT, rows.Null).([]byte); !ok || v != nil {
-		t.Errorf("SQL Server NULL varbinary = %#v", driverArg(ms, &bytesT, rows.Null))
+	if v, ok := driverArg(bindingOf(ms), &bytesT, rows.Null).([]byte); !ok || v != nil {
+		t.Errorf("SQL Server NULL varbinary = %#v", driverArg(bindingOf(ms), &bytesT, rows.Null))
 	}
-	if driverArg(ms, &intT, rows.Null) != nil {
+	if driverArg(bindingOf(ms), &intT, rows.Null) != nil {
 		t.Error("SQL Server NULL int is not nil")
 	}
 	ts := rows.TimestampOf(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
-	if got := driverArg(sq, &intT, ts); got != "2024-01-02 03:04:05" {
+	if got := driverArg(bindingOf(sq), &intT, ts); got != "2024-01-02 03:04:05" {
 		t.Errorf("SQLite timestamp = %v", got)
 	}
-	if got := driverArg(sq, &intT, rows.Bool(true)); got != int64(1) {
+	if got := driverArg(bindingOf(sq), &intT, rows.Bool(true)); got != int64(1) {
 		t.Errorf("SQLite bool = %v", got)
 	}
-	if got := driverArg(ms, &intT, dec("12.50")); got != "12.50" {
+	if got := driverArg(bindingOf(ms), &intT, dec("12.50")); got != "12.50" {
 		t.Errorf("decimal = %v", got)
 	}
 	guid := ms.Classify("UNIQUEIDENTIFIER", -1, -1, -1)
@@ -172,4 +172,9 @@ func TestDriverArgs(t *testing.T) {
 	if tt := tm.(time.Time); tt.Hour() != 13 || tt.Second() != 1 || tt.Nanosecond() != 5000 {
 		t.Errorf("time of day = %v", tt)
 	}
+}
+
+func bindingOf(d dialect.Dialect) *dialect.Binding {
+	b := d.Binding()
+	return &b
 }

@@ -44,7 +44,7 @@ const (
 
 // Options describe one load.
 type Options struct {
-	Dialect *dialect.Dialect
+	Dialect dialect.Dialect
 	// Table and Columns name the target; Columns empty = the input's field
 	// names. Either Table or SQL is set.
 	Table   string
@@ -584,22 +584,24 @@ func (l *loader) chooseSink() sink {
 	case MethodRow:
 		return &paramInsertSink{cols: l.cols, d: d, chunk: l.o.Chunk, perRow: true}
 	case MethodInsert:
-		if d.Name == dialect.MySQL {
-			return &mysqlInsertSink{cols: l.cols, maxPacket: l.sess.mysql.maxPacket, noBackslash: l.sess.mysql.noBackslash, chunk: l.o.Chunk}
+		if ld := l.sess.loadData; ld != nil {
+			return &mysqlInsertSink{cols: l.cols, maxPacket: ld.MaxPacket, noBackslash: ld.NoBackslash, chunk: l.o.Chunk}
 		}
 	default:
-		switch d.Name {
-		case dialect.Postgres:
+		// The fastest protocol the dialect has, by ability.
+		switch d.(type) {
+		case dialect.Copier:
 			return newPGCopySink(l.cols)
-		case dialect.SQLServer:
+		case dialect.BulkCopier:
 			return &mssqlBulkSink{cols: l.cols}
-		case dialect.Vectorwise:
+		case dialect.ODBC:
 			return &odbcArraySink{cols: l.cols, d: d}
-		case dialect.MySQL:
-			if l.sess.mysql.localInfile {
+		}
+		if ld := l.sess.loadData; ld != nil {
+			if ld.LocalInfile {
 				return &mysqlLoadSink{cols: l.cols}
 			}
-			return &mysqlInsertSink{cols: l.cols, maxPacket: l.sess.mysql.maxPacket, noBackslash: l.sess.mysql.noBackslash, chunk: l.o.Chunk}
+			return &mysqlInsertSink{cols: l.cols, maxPacket: ld.MaxPacket, noBackslash: ld.NoBackslash, chunk: l.o.Chunk}
 		}
 	}
 	return &paramInsertSink{cols: l.cols, d: d, chunk: l.o.Chunk}

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -32,7 +31,7 @@ type mysqlLoadSink struct {
 func (s *mysqlLoadSink) name() string { return "load data local" }
 
 func (s *mysqlLoadSink) write(ctx context.Context, sess *session, tx *sql.Tx, into string, u *unit) (int64, error) {
-	d := dialect.MustGet(dialect.MySQL)
+	d := sess.d
 	name := "sluice-" + strconv.FormatInt(loadSeq.Add(1), 10)
 	r := &loadReader{u: u, cols: s.cols}
 	mysql.RegisterReaderHandler(name, func() io.Reader { return r })
@@ -237,7 +236,7 @@ type mysqlInsertSink struct {
 func (s *mysqlInsertSink) name() string { return "multi-row insert" }
 
 func (s *mysqlInsertSink) write(ctx context.Context, sess *session, tx *sql.Tx, into string, u *unit) (int64, error) {
-	d := dialect.MustGet(dialect.MySQL)
+	d := sess.d
 	prefix := d.InsertPrefix(into, columnNames(s.cols))
 	limit := min(max(s.maxPacket-1024, 64<<10), 16<<20)
 	buf := make([]byte, 0, min(limit, 1<<20))

@@ -16,7 +16,7 @@ import (
 // offer; drivers that refuse arrays get the rows one by one.
 type odbcArraySink struct {
 	cols []column
-	d    *dialect.Dialect
+	d    dialect.Dialect
 }
 
 func (s *odbcArraySink) name() string { return "odbc parameter arrays" }

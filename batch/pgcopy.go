@@ -53,7 +53,7 @@ func (s *pgCopySink) name() string {
 }
 
 func (s *pgCopySink) write(ctx context.Context, sess *session, tx *sql.Tx, into string, u *unit) (int64, error) {
-	d := dialect.MustGet(dialect.Postgres)
+	d := sess.d
 	q := "COPY " + d.QuoteTable(into) + " (" + quoteAll(d, columnNames(s.cols)) + ") FROM STDIN"
 	if s.binary {
 		q += " WITH (FORMAT binary)"
@@ -95,7 +95,7 @@ func copyRow(err error, first int64) string {
 	return fmt.Sprintf(", input row %d", first+line-1)
 }
 
-func quoteAll(d *dialect.Dialect, names []string) string {
+func quoteAll(d dialect.Dialect, names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = d.QuoteIdent(n)

@@ -6,36 +6,31 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluicehq/sluice/batch/dialect"
 )
 
 // DefaultRetryCodes are the server error codes and SQLSTATEs of transient
-// failures: deadlocks, lock wait timeouts, serialization failures, and
-// Azure SQL throttling and failover.
-var DefaultRetryCodes = []string{
-	"1213",  // MySQL: deadlock found when trying to get lock
-	"1205",  // MySQL: lock wait timeout; SQL Server: chosen as deadlock victim
-	"40001", // SQLSTATE serialization failure (PostgreSQL, MySQL, SQL Server via ODBC)
-	"40P01", // PostgreSQL deadlock detected
-	"55P03", // PostgreSQL lock not available
-	"57P01", // PostgreSQL admin shutdown (failover)
-	"40613", // Azure SQL: database not currently available
-	"40501", // Azure SQL: service busy
-	"40197", // Azure SQL: error processing the request (failover)
-	"49918", // Azure SQL: not enough resources
-	"49919", // Azure SQL: too many create/update operations
-	"49920", // Azure SQL: too many operations
-	"10928", // Azure SQL: resource limit reached
-	"10929", // Azure SQL: resource limit reached
-	"SQLITE_BUSY",
-	"SQLITE_LOCKED",
-}
+// failures (deadlocks, lock timeouts, serialization failures, Azure SQL
+// throttling and failover): every registered dialect's TransientCodes.
+var DefaultRetryCodes = func() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range dialect.All() {
+		for _, c := range d.TransientCodes() {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}()
 
 // DefaultRetryMessages are substrings of error messages of transient
 // failures that carry no code (network errors, ODBC drivers).
@@ -73,33 +68,12 @@ func DefaultRetry() RetryPolicy {
 		Codes: DefaultRetryCodes, Messages: DefaultRetryMessages}
 }
 
-// ErrorCode returns the server error number or SQLSTATE an error carries
-// (MySQL number, PostgreSQL SQLSTATE, SQL Server number, SQLite code name),
-// or "".
+// ErrorCode returns the server error numbers and SQLSTATEs an error
+// carries (MySQL number, PostgreSQL SQLSTATE, SQL Server number, SQLite
+// code name, ...): what each dialect's driver error says.
 func ErrorCode(err error) (codes []string) {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		codes = append(codes, strconv.Itoa(int(me.Number)))
-		if me.SQLState != [5]byte{} {
-			codes = append(codes, string(me.SQLState[:]))
-		}
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		codes = append(codes, pe.Code)
-	}
-	var ms interface{ SQLErrorNumber() int32 }
-	if errors.As(err, &ms) {
-		codes = append(codes, strconv.Itoa(int(ms.SQLErrorNumber())))
-	}
-	var sq interface{ Code() int }
-	if errors.As(err, &sq) {
-		switch sq.Code() & 0xff { // primary result code of an extended one
-		case 5:
-			codes = append(codes, "SQLITE_BUSY")
-		case 6:
-			codes = append(codes, "SQLITE_LOCKED")
-		}
+	for _, d := range dialect.All() {
+		codes = append(codes, d.ErrorCodes(err)...)
 	}
 	return codes
 }

@@ -12,16 +12,14 @@ import (
 // session is the one connection a load runs on: transactions, temporary
 // tables and bulk protocols are all per connection.
 type session struct {
-	conn  *sql.Conn
-	d     *dialect.Dialect
-	mysql struct {
-		localInfile bool
-		maxPacket   int
-		noBackslash bool
-	}
+	conn *sql.Conn
+	d    dialect.Dialect
+	// loadData holds the server's settings for LOAD DATA and literal
+	// inserts, for dialects that have them (dialect.LoadDataLoader).
+	loadData *dialect.LoadDataSettings
 }
 
-func connect(ctx context.Context, db *sql.DB, d *dialect.Dialect) (*session, error) {
+func connect(ctx context.Context, db *sql.DB, d dialect.Dialect) (*session, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -33,16 +31,13 @@ func connect(ctx context.Context, db *sql.DB, d *dialect.Dialect) (*session, err
 			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	if d.Name == dialect.MySQL {
-		var local int
-		var mode string
-		row := conn.QueryRowContext(ctx, "SELECT @@local_infile, @@max_allowed_packet, @@sql_mode")
-		if err := row.Scan(&local, &s.mysql.maxPacket, &mode); err != nil {
+	if ld, ok := d.(dialect.LoadDataLoader); ok {
+		st, err := ld.ProbeLoadData(ctx, conn)
+		if err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("reading server settings: %w", err)
 		}
-		s.mysql.localInfile = local == 1
-		s.mysql.noBackslash = strings.Contains(mode, "NO_BACKSLASH_ESCAPES")
+		s.loadData = &st
 	}
 	return s, nil
 }
@@ -67,11 +62,11 @@ type colType struct {
 
 // columnTypes looks up the types of the named columns of table (all
 // columns, in table order, when names is empty).
-func (s *session) columnTypes(ctx context.Context, d *dialect.Dialect, table string, names []string) ([]colType, error) {
-	if d.Name == dialect.MySQL {
-		// information_schema has the declared types (TINYINT(1), BIT(8),
-		// DATETIME(6)); the protocol's column metadata loses some.
-		if cts, err := s.mysqlColumnTypes(ctx, d, table, names); err == nil && cts != nil {
+func (s *session) columnTypes(ctx context.Context, d dialect.Dialect, table string, names []string) ([]colType, error) {
+	if dt, ok := d.(dialect.DeclaredTypes); ok {
+		// The declared types carry more than the protocol's column
+		// metadata (MySQL: TINYINT(1), BIT(8), DATETIME(6)).
+		if cts, err := s.declaredColumnTypes(ctx, dt, table, names); err == nil && cts != nil {
 			return cts, nil
 		}
 	}
@@ -106,18 +101,9 @@ func (s *session) columnTypes(ctx context.Context, d *dialect.Dialect, table str
 	return out, nil
 }
 
-func (s *session) mysqlColumnTypes(ctx context.Context, d *dialect.Dialect, table string, names []string) ([]colType, error) {
-	parts := dialect.SplitQualified(table)
-	name := dialect.Unquote(parts[len(parts)-1])
-	q := "SELECT column_name, column_type FROM information_schema.columns WHERE table_name = ? AND table_schema = "
-	args := []any{name}
-	if len(parts) > 1 {
-		q += "?"
-		args = append(args, dialect.Unquote(parts[len(parts)-2]))
-	} else {
-		q += "DATABASE()"
-	}
-	rs, err := s.conn.QueryContext(ctx, q+" ORDER BY ordinal_position", args...)
+func (s *session) declaredColumnTypes(ctx context.Context, d dialect.DeclaredTypes, table string, names []string) ([]colType, error) {
+	q, args := d.ColumnTypesSQL(table)
+	rs, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +143,7 @@ func (s *session) mysqlColumnTypes(ctx context.Context, d *dialect.Dialect, tabl
 }
 
 // primaryKey returns the primary-key columns of table in key order.
-func (s *session) primaryKey(ctx context.Context, d *dialect.Dialect, table string) ([]string, error) {
+func (s *session) primaryKey(ctx context.Context, d dialect.Dialect, table string) ([]string, error) {
 	q, args := d.PrimaryKeySQL(table)
 	rs, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -17,18 +17,16 @@ type sink interface {
 }
 
 // driverArg is the database/sql argument for a converted value of a
-// column of type t.
-func driverArg(d *dialect.Dialect, t *dialect.Type, v rows.Value) any {
+// column of type t, bound as the dialect's driver takes it.
+func driverArg(b *dialect.Binding, t *dialect.Type, v rows.Value) any {
 	switch v.Kind() {
 	case rows.KindNull:
-		if d.Name == dialect.SQLServer && t.Kind == rows.KindBytes {
-			// go-mssqldb types an untyped NULL as NVARCHAR, which SQL
-			// Server refuses to convert to VARBINARY.
+		if b.TypedNullBytes && t.Kind == rows.KindBytes {
 			return []byte(nil)
 		}
 		return nil
 	case rows.KindBool:
-		if d.Name == dialect.SQLite {
+		if b.BoolAsInt {
 			if v.AsBool() {
 				return int64(1)
 			}
@@ -48,17 +46,17 @@ func driverArg(d *dialect.Dialect, t *dialect.Type, v rows.Value) any {
 	case rows.KindBytes:
 		return v.AsBytes()
 	case rows.KindDate:
-		if d.Name == dialect.SQLite {
+		if b.TemporalAsText {
 			return string(appendDate(nil, v.Raw()))
 		}
 		return v.Time()
 	case rows.KindTimestamp:
-		if d.Name == dialect.SQLite {
+		if b.TemporalAsText {
 			return string(appendWall(nil, v.Raw(), ' '))
 		}
 		return v.Time()
 	case rows.KindTimestampTZ:
-		if d.Name == dialect.SQLite {
+		if b.TemporalAsText {
 			b := appendWall(nil, v.Raw()+int64(v.Aux())*1e6, ' ')
 			return string(appendOffset(b, v.Aux()))
 		}
@@ -76,13 +74,13 @@ func driverArg(d *dialect.Dialect, t *dialect.Type, v rows.Value) any {
 // rows per statement as the server's parameter limit allows.
 type paramInsertSink struct {
 	cols   []column
-	d      *dialect.Dialect
+	d      dialect.Dialect
 	chunk  int
 	perRow bool // one row per statement
 }
 
 func (p *paramInsertSink) name() string {
-	if p.perRow || p.d.MaxRowsPerInsert == 1 {
+	if p.perRow || p.d.Limits().MaxRowsPerInsert == 1 {
 		return "prepared insert"
 	}
 	return "multi-row insert"
@@ -101,6 +99,7 @@ func (p *paramInsertSink) write(ctx context.Context, s *session, tx *sql.Tx, int
 		}
 	}()
 	args := make([]any, 0, per*len(p.cols))
+	bind := p.d.Binding()
 	var affected int64
 	for c := u.next(); c != nil; c = u.next() {
 		for off := 0; off < c.n; off += per {
@@ -116,7 +115,7 @@ func (p *paramInsertSink) write(ctx context.Context, s *session, tx *sql.Tx, int
 			args = args[:0]
 			for i := off; i < off+k; i++ {
 				for j, v := range c.row(i) {
-					args = append(args, driverArg(p.d, &p.cols[j].Type, v))
+					args = append(args, driverArg(&bind, &p.cols[j].Type, v))
 				}
 			}
 			r, err := st.ExecContext(ctx, args...)
@@ -135,7 +134,7 @@ func (p *paramInsertSink) write(ctx context.Context, s *session, tx *sql.Tx, int
 type stmtSink struct {
 	sql  string
 	cols []column
-	d    *dialect.Dialect
+	d    dialect.Dialect
 }
 
 func (p *stmtSink) name() string { return "statement per row" }
@@ -147,11 +146,12 @@ func (p *stmtSink) write(ctx context.Context, s *session, tx *sql.Tx, into strin
 	}
 	defer st.Close()
 	args := make([]any, len(p.cols))
+	bind := p.d.Binding()
 	var affected int64
 	for c := u.next(); c != nil; c = u.next() {
 		for i := 0; i < c.n; i++ {
 			for j, v := range c.row(i) {
-				args[j] = driverArg(p.d, &p.cols[j].Type, v)
+				args[j] = driverArg(&bind, &p.cols[j].Type, v)
 			}
 			r, err := st.ExecContext(ctx, args...)
 			if err != nil {

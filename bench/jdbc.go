@@ -51,15 +51,15 @@ import (
 
 	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/jdbcurl"
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
 func init() {
-	scenarios["jdbc-mysql-to-postgres"] = func(args []string) error { return runJDBCCopy("jdbc-mysql-to-postgres", jdbcurl.Postgres, args) }
-	scenarios["jdbc-mysql-to-mysql"] = func(args []string) error { return runJDBCCopy("jdbc-mysql-to-mysql", jdbcurl.MySQL, args) }
+	scenarios["jdbc-mysql-to-postgres"] = func(args []string) error { return runJDBCCopy("jdbc-mysql-to-postgres", dialect.Postgres, args) }
+	scenarios["jdbc-mysql-to-mysql"] = func(args []string) error { return runJDBCCopy("jdbc-mysql-to-mysql", dialect.MySQL, args) }
 	scenarios["jdbc-batch-params"] = runJDBCBatchParams
 }
 
@@ -90,12 +90,12 @@ func runJDBCCopy(name, target string, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if os.Getenv("SLUICE_TEST_MYSQL") == "" || target == jdbcurl.Postgres && os.Getenv("SLUICE_TEST_POSTGRES") == "" {
+	if os.Getenv("SLUICE_TEST_MYSQL") == "" || target == dialect.Postgres && os.Getenv("SLUICE_TEST_POSTGRES") == "" {
 		// "bench all" on a machine without the servers: say so, do not fail.
 		fmt.Fprintf(os.Stderr, "bench: %s skipped: SLUICE_TEST_MYSQL/SLUICE_TEST_POSTGRES not set; run eval \"$(integration/services/up)\"\n", name)
 		return nil
 	}
-	b, err := openJDBCBench(*dir, *n, target == jdbcurl.Postgres)
+	b, err := openJDBCBench(*dir, *n, target == dialect.Postgres)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func runJDBCCopy(name, target string, args []string) error {
 		}
 		emit(map[string]any{"scenario": name, "method": "mariadb --quick select (read limit)", "rows": *n, "seconds": round(readSecs, 3), "rows_per_s": int(float64(*n) / readSecs)})
 		writeSecs := loadSecs
-		if target == jdbcurl.Postgres {
+		if target == dialect.Postgres {
 			if writeSecs, err = b.pgCopy(); err != nil {
 				return err
 			}
@@ -162,7 +162,7 @@ func openJDBCBench(dir string, n int, needPG bool) (*jdbcBench, error) {
 	if base == "" {
 		return nil, fmt.Errorf("SLUICE_TEST_MYSQL is not set: run eval \"$(integration/services/up)\"")
 	}
-	if b.myURL, b.my, err = openBenchDB(jdbcurl.MySQL, base); err != nil {
+	if b.myURL, b.my, err = openBenchDB(dialect.MySQL, base); err != nil {
 		return nil, err
 	}
 	if needPG {
@@ -170,7 +170,7 @@ func openJDBCBench(dir string, n int, needPG bool) (*jdbcBench, error) {
 		if base == "" {
 			return nil, fmt.Errorf("SLUICE_TEST_POSTGRES is not set: run eval \"$(integration/services/up)\"")
 		}
-		if b.pgURL, b.pg, err = openBenchDB(jdbcurl.Postgres, base); err != nil {
+		if b.pgURL, b.pg, err = openBenchDB(dialect.Postgres, base); err != nil {
 			return nil, err
 		}
 	}
@@ -179,7 +179,7 @@ func openJDBCBench(dir string, n int, needPG bool) (*jdbcBench, error) {
 
 // openBenchDB creates benchDB on the server of base and opens it.
 func openBenchDB(d, base string) (string, *sql.DB, error) {
-	cfg, err := jdbcurl.Parse(d, base, jdbcurl.Options{})
+	cfg, err := dialect.MustGet(d).ParseURL(base, jdbcurl.Options{})
 	if err != nil {
 		return "", nil, err
 	}
@@ -188,9 +188,9 @@ func openBenchDB(d, base string) (string, *sql.DB, error) {
 		return "", nil, err
 	}
 	switch d {
-	case jdbcurl.MySQL:
+	case dialect.MySQL:
 		_, err = db.Exec("CREATE DATABASE IF NOT EXISTS " + benchDB)
-	case jdbcurl.Postgres:
+	case dialect.Postgres:
 		var k int
 		db.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", benchDB).Scan(&k)
 		if k == 0 {
@@ -206,7 +206,7 @@ func openBenchDB(d, base string) (string, *sql.DB, error) {
 	if q != "" {
 		url += "?" + q
 	}
-	if cfg, err = jdbcurl.Parse(d, url, jdbcurl.Options{}); err != nil {
+	if cfg, err = dialect.MustGet(d).ParseURL(url, jdbcurl.Options{}); err != nil {
 		return "", nil, err
 	}
 	db, err = sql.Open(cfg.Driver, cfg.DSN)
@@ -356,7 +356,7 @@ func (b *jdbcBench) loadData(table string) (float64, error) {
 
 // readOnly times the MariaDB client reading the whole table to /dev/null.
 func (b *jdbcBench) readOnly() (float64, error) {
-	cfg, err := jdbcurl.Parse(jdbcurl.MySQL, b.myURL, jdbcurl.Options{})
+	cfg, err := dialect.MustGet(dialect.MySQL).ParseURL(b.myURL, jdbcurl.Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -414,11 +414,11 @@ func benchRunContext(store storage.Store, task string) *plugin.RunContext {
 // sluice runs Query (store) then Batch into a fresh target table.
 func (b *jdbcBench) sluice(target string) (map[string]any, error) {
 	switch target {
-	case jdbcurl.Postgres:
+	case dialect.Postgres:
 		if err := b.recreatePG(); err != nil {
 			return nil, err
 		}
-	case jdbcurl.MySQL:
+	case dialect.MySQL:
 		if _, err := b.my.Exec("DROP TABLE IF EXISTS bench_dst"); err != nil {
 			return nil, err
 		}
@@ -445,7 +445,7 @@ func (b *jdbcBench) sluice(target string) (map[string]any, error) {
 		defer pprof.StopCPUProfile()
 	}
 	start, cpu0 := time.Now(), cpuTime()
-	q := &jdbc.MySQLQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: b.myURL}, SQL: "SELECT * FROM bench_src", Store: true}}
+	q := jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: b.myURL}, SQL: "SELECT * FROM bench_src", Store: true})
 	rc := benchRunContext(store, "query")
 	out, err := q.Run(ctx, rc)
 	rc.Cleanup()
@@ -456,10 +456,10 @@ func (b *jdbcBench) sluice(target string) (map[string]any, error) {
 	uri := out["uri"].(string)
 	var task plugin.Task
 	switch target {
-	case jdbcurl.Postgres:
-		task = &jdbc.PostgresBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: b.pgURL}, From: uri, Table: "bench_dst", Chunk: 10000}}
+	case dialect.Postgres:
+		task = jdbc.NewBatch("postgres", jdbc.Batch{Connection: jdbc.Connection{URL: b.pgURL}, From: uri, Table: "bench_dst", Chunk: 10000})
 	default:
-		task = &jdbc.MySQLBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: b.myURL}, From: uri, Table: "bench_dst", Chunk: 10000}}
+		task = jdbc.NewBatch("mysql", jdbc.Batch{Connection: jdbc.Connection{URL: b.myURL}, From: uri, Table: "bench_dst", Chunk: 10000})
 	}
 	bstart := time.Now()
 	rc = benchRunContext(store, "load")
@@ -511,7 +511,7 @@ func (b *jdbcBench) verify(target string) error {
 		return err
 	}
 	db := b.my
-	if target == jdbcurl.Postgres {
+	if target == dialect.Postgres {
 		db = b.pg
 	}
 	c, err := row(db, "bench_dst")
@@ -540,7 +540,7 @@ func runJDBCBatchParams(args []string) error {
 		for _, cols := range []int{1, 10, 23, 30, 100} {
 			per := d.RowsPerInsert(cols, 1000)
 			emit(map[string]any{"scenario": "jdbc-batch-params", "dialect": name, "columns": cols, "chunk": 1000,
-				"rows_per_statement": per, "params_per_statement": per * cols, "param_limit": d.MaxParams,
+				"rows_per_statement": per, "params_per_statement": per * cols, "param_limit": d.Limits().MaxParams,
 				"statements_per_chunk": (1000 + per - 1) / per})
 		}
 	}
@@ -572,13 +572,13 @@ func runJDBCBatchParams(args []string) error {
 	}
 	var targets []target
 	if base := os.Getenv("SLUICE_TEST_POSTGRES"); base != "" {
-		url, db, err := openBenchDB(jdbcurl.Postgres, base)
+		url, db, err := openBenchDB(dialect.Postgres, base)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		defer db.Exec("DROP TABLE IF EXISTS wide")
-		targets = append(targets, target{"postgres", url, db, func(b jdbc.Batch) plugin.Task { return &jdbc.PostgresBatch{Batch: b} }, "DROP TABLE IF EXISTS wide"})
+		targets = append(targets, target{"postgres", url, db, func(b jdbc.Batch) plugin.Task { return jdbc.NewBatch("postgres", b) }, "DROP TABLE IF EXISTS wide"})
 	}
 	path := filepath.Join(dir, "wide.db")
 	sdb, err := sql.Open("sqlite", path)
@@ -586,7 +586,7 @@ func runJDBCBatchParams(args []string) error {
 		return err
 	}
 	defer sdb.Close()
-	targets = append(targets, target{"sqlite", "jdbc:sqlite:" + path, sdb, func(b jdbc.Batch) plugin.Task { return &jdbc.SQLiteBatch{Batch: b} }, "DROP TABLE IF EXISTS wide"})
+	targets = append(targets, target{"sqlite", "jdbc:sqlite:" + path, sdb, func(b jdbc.Batch) plugin.Task { return jdbc.NewBatch("sqlite", b) }, "DROP TABLE IF EXISTS wide"})
 	for _, tg := range targets {
 		for _, method := range []string{"auto", "insert", "row"} {
 			if _, err := tg.db.Exec(tg.reset); err != nil {

@@ -107,8 +107,8 @@ func TestRowsPerInsert(t *testing.T) {
 		if got != tt.rows {
 			t.Errorf("%s RowsPerInsert(%d cols, %d) = %d, want %d", tt.d, tt.ncols, tt.want, got, tt.rows)
 		}
-		if tt.ncols <= d.MaxParams && got*tt.ncols > d.MaxParams {
-			t.Errorf("%s: %d rows × %d cols exceeds %d parameters", tt.d, got, tt.ncols, d.MaxParams)
+		if tt.ncols <= d.Limits().MaxParams && got*tt.ncols > d.Limits().MaxParams {
+			t.Errorf("%s: %d rows × %d cols exceeds %d parameters", tt.d, got, tt.ncols, d.Limits().MaxParams)
 		}
 	}
 }
@@ -146,7 +146,8 @@ func TestStageAndMergeSQL(t *testing.T) {
 		{SQLServer, Merge,
 			[]string{"IF OBJECT_ID('tempdb..#sluice_stage_users') IS NOT NULL DROP TABLE [#sluice_stage_users]",
 				"SELECT [id], [name], [amount] INTO [#sluice_stage_users] FROM [dbo].[users] WHERE 1=0 UNION ALL SELECT [id], [name], [amount] FROM [dbo].[users] WHERE 1=0"},
-			[]string{"MERGE INTO [dbo].[users] WITH (HOLDLOCK) AS t USING [#sluice_stage_users] AS s ON t.[id] = s.[id] WHEN MATCHED THEN UPDATE SET t.[name] = s.[name], t.[amount] = s.[amount] WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [amount]) VALUES (s.[id], s.[name], s.[amount]);"}},
+			[]string{"UPDATE t SET [name] = s.[name], [amount] = s.[amount] FROM [dbo].[users] AS t WITH (UPDLOCK, SERIALIZABLE) INNER JOIN [#sluice_stage_users] AS s ON t.[id] = s.[id]",
+				"INSERT INTO [dbo].[users] ([id], [name], [amount]) SELECT s.[id], s.[name], s.[amount] FROM [#sluice_stage_users] AS s WHERE NOT EXISTS (SELECT 1 FROM [dbo].[users] AS t WITH (UPDLOCK, SERIALIZABLE) WHERE t.[id] = s.[id])"}},
 		{MySQL, Merge,
 			[]string{"DROP TEMPORARY TABLE IF EXISTS `sluice_stage_users`",
 				"CREATE TEMPORARY TABLE `sluice_stage_users` AS SELECT `id`, `name`, `amount` FROM `dbo`.`users` WHERE 1=0"},

@@ -7,7 +7,7 @@ import (
 // scan walks SQL text and calls fn for every '?' that is a placeholder: not
 // inside a string literal, a quoted identifier, a comment or a PostgreSQL
 // dollar-quoted string.
-func (d *Dialect) scan(sql string, fn func(i int)) {
+func (b *Base) scan(sql string, fn func(i int)) {
 	n := len(sql)
 	for i := 0; i < n; i++ {
 		c := sql[i]
@@ -15,18 +15,18 @@ func (d *Dialect) scan(sql string, fn func(i int)) {
 		case c == '?':
 			fn(i)
 		case c == '\'':
-			i = skipQuoted(sql, i, '\'', d.Name == MySQL)
+			i = skipQuoted(sql, i, '\'', b.lex.backslashEscapes)
 		case c == '"':
-			i = skipQuoted(sql, i, '"', d.Name == MySQL)
-		case c == '`' && d.Name == MySQL:
+			i = skipQuoted(sql, i, '"', b.lex.backslashEscapes)
+		case c == '`' && b.lex.backticks:
 			i = skipQuoted(sql, i, '`', false)
-		case c == '[' && d.Name == SQLServer:
+		case c == '[' && b.lex.brackets:
 			i = skipQuoted(sql, i, ']', false)
 		case c == '-' && i+1 < n && sql[i+1] == '-':
 			for i < n && sql[i] != '\n' {
 				i++
 			}
-		case c == '#' && d.Name == MySQL:
+		case c == '#' && b.lex.hashComments:
 			for i < n && sql[i] != '\n' {
 				i++
 			}
@@ -37,7 +37,7 @@ func (d *Dialect) scan(sql string, fn func(i int)) {
 			} else {
 				i += end + 3
 			}
-		case c == '$' && d.Name == Postgres:
+		case c == '$' && b.lex.dollarQuotes:
 			// $tag$ ... $tag$ (tag may be empty); $1 is a parameter.
 			j := i + 1
 			for j < n && (sql[j] == '_' || sql[j] >= 'a' && sql[j] <= 'z' || sql[j] >= 'A' && sql[j] <= 'Z' || sql[j] >= '0' && sql[j] <= '9' && j > i+1) {
@@ -81,30 +81,30 @@ func skipQuoted(s string, i int, quote byte, backslash bool) int {
 }
 
 // CountParams counts the '?' placeholders of sql.
-func (d *Dialect) CountParams(sql string) int {
+func (b *Base) CountParams(sql string) int {
 	n := 0
-	d.scan(sql, func(int) { n++ })
+	b.scan(sql, func(int) { n++ })
 	return n
 }
 
 // Rebind rewrites '?' placeholders into the dialect's own ($1, @p1).
-func (d *Dialect) Rebind(sql string) string {
-	if d.placeholder(1) == "?" {
+func (b *Base) Rebind(sql string) string {
+	if b.placeholder(1) == "?" {
 		return sql
 	}
-	var b strings.Builder
+	var sb strings.Builder
 	last, n := 0, 0
-	d.scan(sql, func(i int) {
+	b.scan(sql, func(i int) {
 		n++
-		b.WriteString(sql[last:i])
-		b.WriteString(d.placeholder(n))
+		sb.WriteString(sql[last:i])
+		sb.WriteString(b.placeholder(n))
 		last = i + 1
 	})
 	if n == 0 {
 		return sql
 	}
-	b.WriteString(sql[last:])
-	return b.String()
+	sb.WriteString(sql[last:])
+	return sb.String()
 }
 
 // PlainInsert is an INSERT whose VALUES list is nothing but placeholders:
@@ -120,8 +120,8 @@ type PlainInsert struct {
 // ParsePlainInsert recognises "INSERT INTO t [(a, b)] VALUES (?, ?)[;]".
 // Anything else (expressions, defaults, ON CONFLICT, several rows, SELECT)
 // returns ok == false and is executed as written.
-func (d *Dialect) ParsePlainInsert(sql string) (PlainInsert, bool) {
-	toks, ok := d.tokens(sql)
+func (b *Base) ParsePlainInsert(sql string) (PlainInsert, bool) {
+	toks, ok := b.tokens(sql)
 	if !ok {
 		return PlainInsert{}, false
 	}
@@ -217,7 +217,7 @@ func isIdentTok(t string) bool {
 // tokens splits SQL into identifiers, quoted identifiers and single-byte
 // punctuation; string literals or comments make it give up (a plain insert
 // has none).
-func (d *Dialect) tokens(sql string) ([]string, bool) {
+func (b *Base) tokens(sql string) ([]string, bool) {
 	var out []string
 	n := len(sql)
 	for i := 0; i < n; {
@@ -225,14 +225,14 @@ func (d *Dialect) tokens(sql string) ([]string, bool) {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
-		case c == '"' || (c == '`' && d.Name == MySQL):
+		case c == '"' || (c == '`' && b.lex.backticks):
 			end := skipQuoted(sql, i, c, false)
 			if end >= n {
 				return nil, false
 			}
 			out = append(out, sql[i:end+1])
 			i = end + 1
-		case c == '[' && d.Name == SQLServer:
+		case c == '[' && b.lex.brackets:
 			end := skipQuoted(sql, i, ']', false)
 			if end >= n {
 				return nil, false

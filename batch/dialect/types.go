@@ -27,6 +27,8 @@ type Type struct {
 	JSON bool
 	// Float32 marks single-precision float columns.
 	Float32 bool
+	// BitBytes: values arrive as big-endian bytes (MySQL BIT(n)).
+	BitBytes bool
 }
 
 // String renders the type with its parameters, for schemas and errors.
@@ -72,11 +74,20 @@ func splitTypeName(s string) (base string, params []int) {
 	return base, params
 }
 
-// Classify maps a database type name (as drivers' ColumnTypeDatabaseTypeName
-// or a declared SQL type) to a Type. precision, scale and length are what
-// the driver reported (-1 when it did not); parameters written in the name
+// typeInfo is what classify read from a type name and the driver's
+// figures, for a dialect's own refinements.
+type typeInfo struct {
+	base                     string // upper case, no parameters, no UNSIGNED
+	precision, scale, length int64  // -1 when unknown
+}
+
+// classify maps a database type name (as drivers' ColumnTypeDatabaseTypeName
+// or a declared SQL type) to a Type with the names' standard meaning; each
+// dialect's Classify refines it. precision, scale and length are what the
+// driver reported (-1 when it did not); parameters written in the name
 // ("DECIMAL(12,2)", SQLite's declared types) take their place when absent.
-func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
+// Time types whose fractional digits are unknown get Scale -1.
+func classify(name string, precision, scale, length int64) (Type, typeInfo) {
 	base, params := splitTypeName(name)
 	unsigned := false
 	if strings.HasPrefix(base, "UNSIGNED ") {
@@ -109,6 +120,7 @@ func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
 	if length < 0 && p(0) >= 0 {
 		length = int64(p(0))
 	}
+	info := typeInfo{base: base, precision: precision, scale: scale, length: length}
 	intType := func(bits int) {
 		t.Kind, t.Bits = rows.KindInt, bits
 		if unsigned && bits == 64 {
@@ -116,41 +128,33 @@ func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
 			t.Kind, t.Precision, t.Scale = rows.KindDecimal, 20, 0
 		}
 	}
+	timeScale := func() int {
+		if scale < 0 && nameP0 >= 0 {
+			// DATETIME(6), DATETIME2(3): the one parameter is the number
+			// of fractional digits.
+			scale = int64(nameP0)
+		}
+		if scale >= 0 && scale <= 9 {
+			return int(scale)
+		}
+		return -1
+	}
 	switch base {
 	case "TINYINT", "INT1", "INTEGER1", "I1":
 		intType(8)
-		if d.Name == SQLServer {
-			// SQL Server's TINYINT is unsigned 0..255.
-			t.Unsigned = true
-		}
-		if d.Name == MySQL && length == 1 && !unsigned {
-			// TINYINT(1) is MySQL's BOOLEAN (Connector/J's tinyInt1isBit).
-			t.Kind, t.Bits = rows.KindBool, 0
-		}
 	case "SMALLINT", "INT2", "INTEGER2", "I2", "SMALLSERIAL", "YEAR":
 		intType(16)
 	case "MEDIUMINT", "INT3":
 		intType(24)
 	case "INT", "INTEGER", "INT4", "INTEGER4", "I4", "SERIAL":
 		intType(32)
-		if d.Name == SQLite {
-			// SQLite integers are 64-bit whatever the declaration.
-			t.Bits = 64
-		}
 	case "BIGINT", "INT8", "INTEGER8", "I8", "BIGSERIAL", "LONG":
 		intType(64)
 	case "BOOL", "BOOLEAN":
 		t.Kind = rows.KindBool
 	case "BIT":
-		// SQL Server and PostgreSQL BIT(1), MySQL BIT(1): a boolean. Wider
-		// MySQL BIT(n) columns are unsigned integers.
-		if d.Name == MySQL && length > 1 {
-			t.Kind, t.Bits, t.Unsigned = rows.KindInt, int(length), true
-		} else if d.Name == Postgres && length > 1 {
-			t.Kind, t.Length = rows.KindString, int(length)
-		} else {
-			t.Kind = rows.KindBool
-		}
+		// BIT(1): a boolean (SQL Server, PostgreSQL, MySQL).
+		t.Kind = rows.KindBool
 	case "DECIMAL", "NUMERIC", "DEC", "NUMBER", "FIXED":
 		t.Kind = rows.KindDecimal
 		t.Precision, t.Scale = int(max(precision, 0)), int(max(scale, 0))
@@ -161,25 +165,13 @@ func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
 	case "MONEY":
 		t.Kind = rows.KindDecimal
 		t.Precision, t.Scale = 19, 4
-		if d.Name == Postgres {
-			// PostgreSQL money depends on lc_monetary; read as text.
-			t.Kind, t.Precision, t.Scale = rows.KindString, 0, -1
-		}
 	case "SMALLMONEY":
 		t.Kind, t.Precision, t.Scale = rows.KindDecimal, 10, 4
 	case "FLOAT", "DOUBLE", "DOUBLE PRECISION", "FLOAT8", "REAL", "FLOAT4", "BINARY_DOUBLE", "BINARY_FLOAT":
 		t.Kind = rows.KindFloat
-		switch base {
-		case "FLOAT4", "BINARY_FLOAT":
-			t.Float32 = true
-		case "REAL":
-			// REAL is single precision everywhere but in SQLite and MySQL
-			// (where it means DOUBLE by default).
-			t.Float32 = d.Name != SQLite && d.Name != MySQL
-		case "FLOAT":
-			// MySQL FLOAT is single precision; SQL Server FLOAT(n<=24) too.
-			t.Float32 = d.Name == MySQL || (d.Name == SQLServer && precision > 0 && precision <= 24) || (d.Name == Vectorwise && precision > 0 && precision <= 24)
-		}
+		// REAL is single precision in standard SQL; FLOAT means double
+		// unless a dialect says otherwise.
+		t.Float32 = base == "FLOAT4" || base == "BINARY_FLOAT" || base == "REAL"
 	case "CHAR", "VARCHAR", "NCHAR", "NVARCHAR", "CHARACTER", "CHARACTER VARYING", "VARCHAR2", "NVARCHAR2",
 		"BPCHAR", "TEXT", "NTEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "CLOB", "NCLOB", "STRING", "NAME",
 		"LONG VARCHAR", "LONG NVARCHAR", "C", "ENUM", "SET", "CITEXT", "NATIONAL CHARACTER", "NATIONAL CHARACTER VARYING",
@@ -196,9 +188,6 @@ func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
 	case "BINARY", "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BYTEA", "IMAGE", "BYTE", "VARBYTE",
 		"LONG BYTE", "LONG VARBINARY", "RAW", "LONG RAW", "ROWVERSION", "TIMESTAMP ROWVERSION":
 		t.Kind = rows.KindBytes
-		if base == "BLOB" && d.Name == SQLite {
-			t.Kind = rows.KindAny // SQLite BLOB affinity: anything, stored as given
-		}
 		if length > 0 && length < 1<<31-1 {
 			t.Length = int(length)
 		}
@@ -206,72 +195,13 @@ func (d *Dialect) Classify(name string, precision, scale, length int64) Type {
 		t.Kind = rows.KindDate
 	case "TIME", "TIME WITHOUT TIME ZONE":
 		t.Kind = rows.KindTime
-		t.Scale = timeScale(d, base, scale, nameP0)
+		t.Scale = timeScale()
 	case "DATETIME", "DATETIME2", "SMALLDATETIME", "TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "INGRESDATE":
 		t.Kind = rows.KindTimestamp
-		t.Scale = timeScale(d, base, scale, nameP0)
-		if base == "TIMESTAMP" && d.Name == MySQL {
-			// MySQL TIMESTAMP is an instant, shown in the session zone
-			// (UTC on sluice's connections).
-			t.Kind = rows.KindTimestampTZ
-		}
-		if base == "TIMESTAMP" && d.Name == SQLServer {
-			// SQL Server's TIMESTAMP is ROWVERSION, 8 bytes.
-			t.Kind, t.Scale = rows.KindBytes, -1
-		}
+		t.Scale = timeScale()
 	case "DATETIMEOFFSET", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE":
 		t.Kind = rows.KindTimestampTZ
-		t.Scale = timeScale(d, base, scale, nameP0)
-	default:
-		if d.Name == SQLite {
-			t = sqliteAffinity(base, t)
-		}
+		t.Scale = timeScale()
 	}
-	return t
-}
-
-func timeScale(d *Dialect, base string, scale int64, nameParam int) int {
-	if scale < 0 && nameParam >= 0 {
-		// DATETIME(6), DATETIME2(3): the one parameter is the number of
-		// fractional digits.
-		scale = int64(nameParam)
-	}
-	if scale >= 0 && scale <= 9 {
-		return int(scale)
-	}
-	switch d.Name {
-	case MySQL:
-		return 0 // DATETIME without (n) has no fractional digits
-	case SQLServer:
-		switch base {
-		case "DATETIME":
-			return 3
-		case "SMALLDATETIME":
-			return 0
-		}
-		return 7
-	case Postgres:
-		return 6
-	}
-	return -1
-}
-
-// sqliteAffinity applies SQLite's type-affinity rules (section 3.1 of the
-// datatype documentation) to declared types sluice does not know by name.
-func sqliteAffinity(base string, t Type) Type {
-	switch {
-	case base == "":
-		t.Kind = rows.KindAny
-	case strings.Contains(base, "INT"):
-		t.Kind, t.Bits = rows.KindInt, 64
-	case strings.Contains(base, "CHAR"), strings.Contains(base, "CLOB"), strings.Contains(base, "TEXT"):
-		t.Kind = rows.KindString
-	case strings.Contains(base, "BLOB"):
-		t.Kind = rows.KindAny
-	case strings.Contains(base, "REAL"), strings.Contains(base, "FLOA"), strings.Contains(base, "DOUB"):
-		t.Kind = rows.KindFloat
-	default:
-		t.Kind = rows.KindAny
-	}
-	return t
+	return t, info
 }

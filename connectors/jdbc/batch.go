@@ -29,9 +29,15 @@ type Batch struct {
 	RetryMessages    []string        `yaml:"retryMessages" doc:"Substrings of error messages retried as transient (default: connection reset/refused, deadlock, ...)."`
 	RetryMaxAttempts int             `yaml:"retryMaxAttempts" default:"5" doc:"Attempts in all for a transient error, the first included; 1 disables retries. With transaction: all a retry redoes the whole load in a new transaction; with chunk, only the failed chunk."`
 	RetryInterval    plugin.Duration `yaml:"retryInterval" default:"PT0.5S" doc:"First wait before a retry; doubled at each attempt (with jitter), up to 30 seconds."`
+
+	d    dialect.Dialect // the dialect the task was declared for
+	sess *session        // from Provision, released by Cleanup
 }
 
-func (b *Batch) validate(dialectName string) error {
+func (b *Batch) validate(o *ODBC) error {
+	if b.d == nil {
+		return errNoDialect
+	}
 	var errs []error
 	switch {
 	case b.SQL == "" && b.Table == "":
@@ -54,28 +60,44 @@ func (b *Batch) validate(dialectName string) error {
 	if err := b.Connection.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := validateURL(dialectName, b.URL); err != nil {
+	if err := validateURL(b.d, b.URL, o); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, dialectName string, o *ODBC) (plugin.Outputs, error) {
-	v := *b
-	if o != nil && o.ODBCConnectionString != "" && v.URL == "" {
-		v.URL = "jdbc:vectorwise://odbc:VW7/connection-string" // stands in for the URL
+// provision checks the properties and takes the server's pooled handle;
+// a first connection checks the server answers.
+func (b *Batch) provision(ctx context.Context, rc *plugin.RunContext, o *ODBC) error {
+	if err := b.validate(o); err != nil {
+		return err
 	}
-	if err := v.validate(dialectName); err != nil {
-		return nil, err
-	}
-	s, err := open(ctx, rc, dialectName, &b.Connection, o)
+	s, err := open(ctx, rc, b.d, &b.Connection, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// The loader takes its own connection from the pool.
+	// The load takes its own connections from the handle (a new one for a
+	// retried load); give this one back.
 	s.conn.Close()
 	s.conn = nil
-	defer s.Close()
+	b.sess = s
+	return nil
+}
+
+func (b *Batch) cleanup() error {
+	b.sess.Close()
+	b.sess = nil
+	return nil
+}
+
+func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin.Outputs, error) {
+	if b.sess == nil { // run without the life cycle (plugin.Execute)
+		if err := b.provision(ctx, rc, o); err != nil {
+			return nil, err
+		}
+		defer b.cleanup()
+	}
+	s := b.sess
 	prog := rc.Progress("rows")
 	defer prog.Done()
 

@@ -1,7 +1,9 @@
-// Package jdbc provides the Query and Batch tasks for MySQL/MariaDB, SQL
-// Server, Actian Vectorwise, PostgreSQL and SQLite, under sluice's IDs
-// (jdbc.mysql.Query, ...) and Kestra's type names
-// (io.kestra.plugin.jdbc.mysql.Query, ...). Connections are given as JDBC
+// Package jdbc provides the Query and Batch tasks for every SQL dialect
+// registered in package batch/dialect (MySQL/MariaDB, SQL Server, Actian
+// Vectorwise, PostgreSQL, SQLite), under sluice's IDs (jdbc.mysql.Query,
+// ...) and Kestra's type names (io.kestra.plugin.jdbc.mysql.Query, ...).
+// Task runs share connections through the process's pool
+// (internal/connpool): Provision takes one, Cleanup hands it back. Connections are given as JDBC
 // URLs or the Go drivers' own DSNs (see jdbcurl). Query streams result sets
 // into row files with exact types; Batch loads any row file with the
 // fastest protocol each server offers (see package batch).
@@ -14,16 +16,10 @@ import (
 	"strings"
 	"time"
 
-	// The database/sql drivers the tasks use.
-	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "github.com/microsoft/go-mssqldb"
-	_ "github.com/sluicehq/sluice/internal/odbc"
-	_ "modernc.org/sqlite"
-
 	"github.com/sluicehq/sluice/batch/dialect"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/connpool"
+	"github.com/sluicehq/sluice/internal/jdbcurl"
 )
 
 // Connection holds the properties every JDBC task has.
@@ -50,41 +46,55 @@ func (c *Connection) Validate() error {
 	return nil
 }
 
-// validateURL checks url; it is required except for Vectorwise tasks given
-// an odbcConnectionString (which clear it before calling).
-func validateURL(dialectName, url string) error {
+// validateURL checks url; it is required unless an ODBC connection string
+// stands in for it.
+func validateURL(d dialect.Dialect, url string, o *ODBC) error {
+	if o != nil && o.ODBCConnectionString != "" {
+		if url != "" || strings.Contains(o.ODBCConnectionString, "{{") {
+			return nil
+		}
+		if _, err := d.ParseURL(o.ODBCConnectionString, jdbcurl.Options{}); err != nil {
+			return fmt.Errorf("odbcConnectionString: %w", err)
+		}
+		return nil
+	}
 	if url == "" {
 		return fmt.Errorf("url is required")
 	}
 	if strings.Contains(url, "{{") {
 		return nil
 	}
-	if _, err := jdbcurl.Parse(dialectName, url, jdbcurl.Options{}); err != nil {
+	if _, err := d.ParseURL(url, jdbcurl.Options{}); err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
 	return nil
 }
 
-// session is an open database with one dedicated connection.
+// session is a pooled database handle with one dedicated connection.
 type session struct {
+	h    *connpool.Handle
 	db   *sql.DB
 	conn *sql.Conn
 	cfg  *jdbcurl.Config
-	d    *dialect.Dialect
+	d    dialect.Dialect
 	loc  *time.Location
 }
 
+// Close returns the connection and the handle to the pool.
 func (s *session) Close() {
+	if s == nil {
+		return
+	}
 	if s.conn != nil {
 		s.conn.Close()
+		s.conn = nil
 	}
-	if s.db != nil {
-		s.db.Close()
-	}
+	s.h.Release()
 }
 
-// open parses the connection, registers its secrets with rc and connects.
-func open(ctx context.Context, rc *plugin.RunContext, dialectName string, c *Connection, o *ODBC) (*session, error) {
+// open parses the connection, registers its secrets with rc, takes the
+// server's shared handle from the process's pool and a connection from it.
+func open(ctx context.Context, rc *plugin.RunContext, d dialect.Dialect, c *Connection, o *ODBC) (*session, error) {
 	rc.Secret(c.Password)
 	url := c.URL
 	opt := jdbcurl.Options{Username: c.Username, Password: c.Password}
@@ -95,7 +105,7 @@ func open(ctx context.Context, rc *plugin.RunContext, dialectName string, c *Con
 			rc.Secret(url)
 		}
 	}
-	cfg, err := jdbcurl.Parse(dialectName, url, opt)
+	cfg, err := d.ParseURL(url, opt)
 	if err != nil {
 		return nil, rc.MaskError(fmt.Errorf("url: %w", err))
 	}
@@ -109,19 +119,13 @@ func open(ctx context.Context, rc *plugin.RunContext, dialectName string, c *Con
 			return nil, fmt.Errorf("timeZoneId: %q is not a time zone", c.TimeZoneID)
 		}
 	}
-	d, err := dialect.Get(dialectName)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sql.Open(cfg.Driver, cfg.DSN)
+	h, err := connpool.Default.Acquire(ctx, cfg.Driver, cfg.DSN)
 	if err != nil {
 		return nil, rc.MaskError(fmt.Errorf("opening %s: %w", cfg.Redacted(), err))
 	}
-	s := &session{db: db, cfg: cfg, d: d, loc: loc}
-	// Retries and staging use their own connections; a few suffice.
-	db.SetMaxOpenConns(4)
-	if s.conn, err = db.Conn(ctx); err != nil {
-		db.Close()
+	s := &session{h: h, db: h.DB, cfg: cfg, d: d, loc: loc}
+	if s.conn, err = s.db.Conn(ctx); err != nil {
+		s.Close()
 		return nil, rc.MaskError(fmt.Errorf("connecting to %s: %w", where(cfg), err))
 	}
 	if err := s.conn.PingContext(ctx); err != nil {

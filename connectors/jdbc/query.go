@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/internal/rows"
 )
@@ -17,9 +18,15 @@ type Query struct {
 	Fetch      bool   `yaml:"fetch" doc:"Output all rows as rows (held in memory: use store for large results)."`
 	Store      bool   `yaml:"store" doc:"Stream all rows into a row file in internal storage as they arrive (output uri); memory does not grow with the result."`
 	FetchSize  int    `yaml:"fetchSize" default:"10000" doc:"Rows fetched per round trip where the driver lets the client choose; results are streamed in every case."`
+
+	d    dialect.Dialect // the dialect the task was declared for
+	sess *session        // from Provision, released by Cleanup
 }
 
-func (q *Query) validate(dialectName string) error {
+func (q *Query) validate(o *ODBC) error {
+	if q.d == nil {
+		return errNoDialect
+	}
 	n := 0
 	for _, b := range []bool{q.FetchOne, q.Fetch, q.Store} {
 		if b {
@@ -35,26 +42,40 @@ func (q *Query) validate(dialectName string) error {
 	if err := q.Connection.Validate(); err != nil {
 		return err
 	}
-	return validateURL(dialectName, q.URL)
+	return validateURL(q.d, q.URL, o)
 }
 
 // maxFetch bounds fetch: outputs live in the execution's state, not in a
 // file.
 const maxFetch = 1_000_000
 
-func (q *Query) run(ctx context.Context, rc *plugin.RunContext, dialectName string, o *ODBC) (plugin.Outputs, error) {
-	v := *q
-	if o != nil && o.ODBCConnectionString != "" && v.URL == "" {
-		v.URL = "jdbc:vectorwise://odbc:VW7/connection-string" // stands in for the URL
+// provision checks the properties and takes a pooled connection.
+func (q *Query) provision(ctx context.Context, rc *plugin.RunContext, o *ODBC) error {
+	if err := q.validate(o); err != nil {
+		return err
 	}
-	if err := v.validate(dialectName); err != nil {
-		return nil, err
-	}
-	s, err := open(ctx, rc, dialectName, &q.Connection, o)
+	s, err := open(ctx, rc, q.d, &q.Connection, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer s.Close()
+	q.sess = s
+	return nil
+}
+
+func (q *Query) cleanup() error {
+	q.sess.Close()
+	q.sess = nil
+	return nil
+}
+
+func (q *Query) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin.Outputs, error) {
+	if q.sess == nil { // run without the life cycle (plugin.Execute)
+		if err := q.provision(ctx, rc, o); err != nil {
+			return nil, err
+		}
+		defer q.cleanup()
+	}
+	s := q.sess
 	prog := rc.Progress("rows")
 	defer prog.Done()
 
@@ -72,7 +93,7 @@ func (q *Query) run(ctx context.Context, rc *plugin.RunContext, dialectName stri
 			w.Abort()
 		}
 	}()
-	err = queryRows(ctx, s.conn, s.d, q.SQL, func(sch *rows.Schema) error {
+	err := queryRows(ctx, s.conn, s.d, q.SQL, func(sch *rows.Schema) error {
 		schema = sch
 		if q.Store {
 			var err error

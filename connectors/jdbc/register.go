@@ -2,124 +2,90 @@ package jdbc
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/flows/plugin"
 )
 
-// One properties type per task, so that each has its own docs and the
-// Vectorwise ones their ODBC properties.
+// The tasks are declared once, here, for every registered dialect: Query
+// and Batch carry the dialect they were made for. Dialects that connect
+// through ODBC (dialect.ODBC) get the ODBC properties too.
 
-// MySQLQuery is jdbc.mysql.Query.
-type MySQLQuery struct {
-	Query `yaml:",inline"`
-}
-
-// MySQLBatch is jdbc.mysql.Batch.
-type MySQLBatch struct {
-	Batch `yaml:",inline"`
-}
-
-// SQLServerQuery is jdbc.sqlserver.Query.
-type SQLServerQuery struct {
-	Query `yaml:",inline"`
-}
-
-// SQLServerBatch is jdbc.sqlserver.Batch.
-type SQLServerBatch struct {
-	Batch `yaml:",inline"`
-}
-
-// PostgresQuery is jdbc.postgres.Query.
-type PostgresQuery struct {
-	Query `yaml:",inline"`
-}
-
-// PostgresBatch is jdbc.postgres.Batch.
-type PostgresBatch struct {
-	Batch `yaml:",inline"`
-}
-
-// SQLiteQuery is jdbc.sqlite.Query.
-type SQLiteQuery struct {
-	Query `yaml:",inline"`
-}
-
-// SQLiteBatch is jdbc.sqlite.Batch.
-type SQLiteBatch struct {
-	Batch `yaml:",inline"`
-}
-
-// VectorwiseQuery is jdbc.vectorwise.Query.
-type VectorwiseQuery struct {
+// odbcQuery is Query for ODBC dialects.
+type odbcQuery struct {
 	Query `yaml:",inline"`
 	ODBC  `yaml:",inline"`
 }
 
-// VectorwiseBatch is jdbc.vectorwise.Batch.
-type VectorwiseBatch struct {
+// odbcBatch is Batch for ODBC dialects.
+type odbcBatch struct {
 	Batch `yaml:",inline"`
 	ODBC  `yaml:",inline"`
 }
 
-func (t *MySQLQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.MySQL, nil)
+func (q *Query) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	return q.run(ctx, rc, nil)
 }
-func (t *MySQLQuery) Validate() error { return t.validate(jdbcurl.MySQL) }
-func (t *MySQLBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.MySQL, nil)
+func (q *Query) Validate() error { return q.validate(nil) }
+func (q *Query) Provision(ctx context.Context, rc *plugin.RunContext) error {
+	return q.provision(ctx, rc, nil)
 }
-func (t *MySQLBatch) Validate() error { return t.validate(jdbcurl.MySQL) }
+func (q *Query) Cleanup() error { return q.cleanup() }
 
-func (t *SQLServerQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.SQLServer, nil)
+func (q *odbcQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	return q.run(ctx, rc, &q.ODBC)
 }
-func (t *SQLServerQuery) Validate() error { return t.validate(jdbcurl.SQLServer) }
-func (t *SQLServerBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.SQLServer, nil)
+func (q *odbcQuery) Validate() error { return q.validate(&q.ODBC) }
+func (q *odbcQuery) Provision(ctx context.Context, rc *plugin.RunContext) error {
+	return q.provision(ctx, rc, &q.ODBC)
 }
-func (t *SQLServerBatch) Validate() error { return t.validate(jdbcurl.SQLServer) }
 
-func (t *PostgresQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.Postgres, nil)
+func (b *Batch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	return b.run(ctx, rc, nil)
 }
-func (t *PostgresQuery) Validate() error { return t.validate(jdbcurl.Postgres) }
-func (t *PostgresBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.Postgres, nil)
+func (b *Batch) Validate() error { return b.validate(nil) }
+func (b *Batch) Provision(ctx context.Context, rc *plugin.RunContext) error {
+	return b.provision(ctx, rc, nil)
 }
-func (t *PostgresBatch) Validate() error { return t.validate(jdbcurl.Postgres) }
+func (b *Batch) Cleanup() error { return b.cleanup() }
 
-func (t *SQLiteQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.SQLite, nil)
+func (b *odbcBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
+	return b.run(ctx, rc, &b.ODBC)
 }
-func (t *SQLiteQuery) Validate() error { return t.validate(jdbcurl.SQLite) }
-func (t *SQLiteBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.run(ctx, rc, jdbcurl.SQLite, nil)
+func (b *odbcBatch) Validate() error { return b.validate(&b.ODBC) }
+func (b *odbcBatch) Provision(ctx context.Context, rc *plugin.RunContext) error {
+	return b.provision(ctx, rc, &b.ODBC)
 }
-func (t *SQLiteBatch) Validate() error { return t.validate(jdbcurl.SQLite) }
 
-func (t *VectorwiseQuery) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.Query.run(ctx, rc, jdbcurl.Vectorwise, &t.ODBC)
-}
-func (t *VectorwiseQuery) Validate() error {
-	if t.ODBCConnectionString != "" && t.URL == "" {
-		// The ODBC connection string stands in for the URL.
-		q := t.Query
-		q.URL = "jdbc:vectorwise://odbc:VW7/connection-string"
-		return q.validate(jdbcurl.Vectorwise)
+// NewQuery returns the jdbc.<dialect>.Query task with properties q (and,
+// for ODBC dialects, the ODBC properties o), for Go code and tests that
+// run a task without a flow. It panics on an unknown dialect name.
+func NewQuery(dialectName string, q Query, o ...ODBC) plugin.Task {
+	d := dialect.MustGet(dialectName)
+	q.d = d
+	if _, ok := d.(dialect.ODBC); ok {
+		t := &odbcQuery{Query: q}
+		if len(o) > 0 {
+			t.ODBC = o[0]
+		}
+		return t
 	}
-	return t.Query.validate(jdbcurl.Vectorwise)
+	return &q
 }
-func (t *VectorwiseBatch) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	return t.Batch.run(ctx, rc, jdbcurl.Vectorwise, &t.ODBC)
-}
-func (t *VectorwiseBatch) Validate() error {
-	if t.ODBCConnectionString != "" && t.URL == "" {
-		b := t.Batch
-		b.URL = "jdbc:vectorwise://odbc:VW7/connection-string"
-		return b.validate(jdbcurl.Vectorwise)
+
+// NewBatch is NewQuery for jdbc.<dialect>.Batch.
+func NewBatch(dialectName string, b Batch, o ...ODBC) plugin.Task {
+	d := dialect.MustGet(dialectName)
+	b.d = d
+	if _, ok := d.(dialect.ODBC); ok {
+		t := &odbcBatch{Batch: b}
+		if len(o) > 0 {
+			t.ODBC = o[0]
+		}
+		return t
 	}
-	return t.Batch.validate(jdbcurl.Vectorwise)
+	return &b
 }
 
 var queryOutputs = []plugin.Output{
@@ -132,34 +98,6 @@ var queryOutputs = []plugin.Output{
 var batchOutputs = []plugin.Output{
 	{Name: "rowCount", Doc: "Number of input rows written and committed."},
 	{Name: "updatedCount", Doc: "Number of rows the server reports as affected (MySQL counts an updated row twice in merge mode)."},
-}
-
-type dialectInfo struct {
-	id, kestra, title, example, batchExample string
-	query, batch                             func() any
-}
-
-var dialects = []dialectInfo{
-	{id: "mysql", kestra: "mysql", title: "MySQL or MariaDB",
-		example:      "url: jdbc:mysql://127.0.0.1:3306/shop\nusername: app\npassword: \"{{ secret('MYSQL_PASSWORD') }}\"\nsql: select * from users\nstore: true",
-		batchExample: "url: jdbc:mysql://127.0.0.1:3306/shop\nusername: app\npassword: \"{{ secret('MYSQL_PASSWORD') }}\"\nfrom: \"{{ outputs.query.uri }}\"\ntable: users\nmode: merge\nkeys: [id]",
-		query:        func() any { return &MySQLQuery{} }, batch: func() any { return &MySQLBatch{} }},
-	{id: "sqlserver", kestra: "sqlserver", title: "Microsoft SQL Server or Azure SQL",
-		example:      "url: jdbc:sqlserver://localhost:1433;databaseName=shop;trustServerCertificate=true\nusername: sa\npassword: \"{{ secret('MSSQL_PASSWORD') }}\"\nsql: select * from users\nstore: true",
-		batchExample: "url: jdbc:sqlserver://localhost:1433;databaseName=shop;trustServerCertificate=true\nusername: sa\npassword: \"{{ secret('MSSQL_PASSWORD') }}\"\nfrom: \"{{ outputs.query.uri }}\"\nsql: insert into users values (?, ?, ?)",
-		query:        func() any { return &SQLServerQuery{} }, batch: func() any { return &SQLServerBatch{} }},
-	{id: "vectorwise", kestra: "vectorwise", title: "Actian Vectorwise (Vector) through ODBC",
-		example:      "url: jdbc:vectorwise://vw.example.com:VW7/sales\nusername: actian\npassword: \"{{ secret('VW_PASSWORD') }}\"\nsql: select * from orders\nstore: true",
-		batchExample: "url: jdbc:vectorwise://vw.example.com:VW7/sales\nusername: actian\npassword: \"{{ secret('VW_PASSWORD') }}\"\nfrom: \"{{ outputs.query.uri }}\"\ntable: orders",
-		query:        func() any { return &VectorwiseQuery{} }, batch: func() any { return &VectorwiseBatch{} }},
-	{id: "postgres", kestra: "postgresql", title: "PostgreSQL",
-		example:      "url: jdbc:postgresql://127.0.0.1:5432/shop\nusername: app\npassword: \"{{ secret('PG_PASSWORD') }}\"\nsql: select * from users\nfetchOne: true",
-		batchExample: "url: jdbc:postgresql://127.0.0.1:5432/shop\nusername: app\npassword: \"{{ secret('PG_PASSWORD') }}\"\nfrom: \"{{ outputs.query.uri }}\"\ntable: users\ntransaction: chunk\nchunk: 10000",
-		query:        func() any { return &PostgresQuery{} }, batch: func() any { return &PostgresBatch{} }},
-	{id: "sqlite", kestra: "sqlite", title: "SQLite (embedded, no server)",
-		example:      "url: jdbc:sqlite:/data/shop.db\nsql: select * from users\nfetch: true",
-		batchExample: "url: jdbc:sqlite:/data/shop.db\nfrom: \"{{ outputs.query.uri }}\"\ntable: users",
-		query:        func() any { return &SQLiteQuery{} }, batch: func() any { return &SQLiteBatch{} }},
 }
 
 const queryDoc = `Runs one SQL statement. With store: true the rows stream into a row file
@@ -187,24 +125,35 @@ current one. Transient errors (deadlocks, lock timeouts, serialization
 failures, dropped connections) are retried with exponential backoff.`
 
 func init() {
-	for _, d := range dialects {
+	for _, d := range dialect.All() {
+		d, info := d, d.Info()
+		newQuery := func() any { return &Query{d: d} }
+		newBatch := func() any { return &Batch{d: d} }
+		if _, ok := d.(dialect.ODBC); ok {
+			newQuery = func() any { return &odbcQuery{Query: Query{d: d}} }
+			newBatch = func() any { return &odbcBatch{Batch: Batch{d: d}} }
+		}
 		plugin.Register(plugin.Info{
-			ID:       "jdbc." + d.id + ".Query",
-			Aliases:  []string{"io.kestra.plugin.jdbc." + d.kestra + ".Query"},
-			Title:    "Run a SQL query on " + d.title + ".",
+			ID:       "jdbc." + d.Name() + ".Query",
+			Aliases:  []string{"io.kestra.plugin.jdbc." + info.Kestra + ".Query"},
+			Title:    "Run a SQL query on " + info.Title + ".",
 			Doc:      queryDoc,
-			New:      d.query,
+			New:      newQuery,
 			Outputs:  queryOutputs,
-			Examples: []plugin.Example{{Title: "Store a table in internal storage", YAML: d.example}},
+			Examples: []plugin.Example{{Title: "Store a table in internal storage", YAML: info.QueryExample}},
 		})
 		plugin.Register(plugin.Info{
-			ID:       "jdbc." + d.id + ".Batch",
-			Aliases:  []string{"io.kestra.plugin.jdbc." + d.kestra + ".Batch"},
-			Title:    "Load a row file into a table of " + d.title + ".",
+			ID:       "jdbc." + d.Name() + ".Batch",
+			Aliases:  []string{"io.kestra.plugin.jdbc." + info.Kestra + ".Batch"},
+			Title:    "Load a row file into a table of " + info.Title + ".",
 			Doc:      batchDoc,
-			New:      d.batch,
+			New:      newBatch,
 			Outputs:  batchOutputs,
-			Examples: []plugin.Example{{Title: "Load the rows a Query stored", YAML: d.batchExample}},
+			Examples: []plugin.Example{{Title: "Load the rows a Query stored", YAML: info.BatchExample}},
 		})
 	}
 }
+
+// errNoDialect is a Query or Batch made as a literal, not through the
+// registry or NewQuery/NewBatch.
+var errNoDialect = fmt.Errorf("jdbc task without a dialect: make it with jdbc.NewQuery or jdbc.NewBatch")

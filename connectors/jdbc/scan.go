@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +34,7 @@ type resultColumn struct {
 // returns.
 //
 // schema is called once, before the first row, with the result's columns.
-func queryRows(ctx context.Context, conn *sql.Conn, d *dialect.Dialect, query string,
+func queryRows(ctx context.Context, conn *sql.Conn, d dialect.Dialect, query string,
 	schema func(*rows.Schema) error, each func(*rows.Row) error) error {
 	return conn.Raw(func(dc any) error {
 		dr, err := driverQuery(ctx, dc, query)
@@ -75,6 +74,7 @@ func queryRows(ctx context.Context, conn *sql.Conn, d *dialect.Dialect, query st
 			return nil
 		}
 		dest := make([]driver.Value, len(cols))
+		hints := d.ScanHints()
 		var row rows.Row
 		row.Reset(len(cols))
 		var n int64
@@ -87,7 +87,7 @@ func queryRows(ctx context.Context, conn *sql.Conn, d *dialect.Dialect, query st
 			}
 			n++
 			for i := range cols {
-				v, err := decodeValue(d, &cols[i].typ, dest[i])
+				v, err := decodeValue(&hints, &cols[i].typ, dest[i])
 				if err != nil {
 					return &rows.RowError{Row: n, Column: sch.Fields[i].Name, Value: fmt.Sprint(dest[i]), Err: err}
 				}
@@ -142,7 +142,7 @@ func (r *stmtRows) Close() error {
 	return err
 }
 
-func describeColumns(d *dialect.Dialect, dr driver.Rows) []resultColumn {
+func describeColumns(d dialect.Dialect, dr driver.Rows) []resultColumn {
 	names := dr.Columns()
 	if sr, ok := dr.(*stmtRows); ok {
 		dr = sr.Rows
@@ -164,53 +164,16 @@ func describeColumns(d *dialect.Dialect, dr driver.Rows) []resultColumn {
 				l = ll
 			}
 		}
-		if d.Name == dialect.MySQL {
-			if ml := mysqlColumnLength(dr, i); ml >= 0 {
-				l = ml
-			}
-			if strings.HasSuffix(typeName, "TEXT") || strings.HasSuffix(typeName, "CHAR") {
-				l = -1 // byte lengths of the charset, not characters
-			}
+		if rl, ok := d.(dialect.ResultLengths); ok {
+			l = rl.ResultLength(dr, i, typeName, l)
 		}
 		cols[i] = resultColumn{name: n, typ: d.Classify(typeName, p, s, l)}
 	}
 	return cols
 }
 
-// mysqlColumnLength reads the display width go-sql-driver/mysql keeps but
-// does not expose (its ColumnTypeLength is commented out), so TINYINT(1)
-// and BIT(1) can be read as booleans, as Connector/J does. It returns -1 if
-// the driver's internals differ from what this code knows.
-func mysqlColumnLength(dr driver.Rows, i int) (n int64) {
-	defer func() {
-		if recover() != nil {
-			n = -1
-		}
-	}()
-	v := reflect.ValueOf(dr)
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return -1
-	}
-	rs := v.FieldByName("rs")
-	if !rs.IsValid() {
-		return -1
-	}
-	cols := rs.FieldByName("columns")
-	if !cols.IsValid() || cols.Kind() != reflect.Slice || i >= cols.Len() {
-		return -1
-	}
-	l := cols.Index(i).FieldByName("length")
-	if !l.IsValid() || l.Kind() != reflect.Uint32 {
-		return -1
-	}
-	return int64(l.Uint())
-}
-
 // decodeValue turns a driver value into a row value of the column's kind.
-func decodeValue(d *dialect.Dialect, t *dialect.Type, v driver.Value) (rows.Value, error) {
+func decodeValue(h *dialect.ScanHints, t *dialect.Type, v driver.Value) (rows.Value, error) {
 	switch x := v.(type) {
 	case nil:
 		return rows.Null, nil
@@ -223,7 +186,7 @@ func decodeValue(d *dialect.Dialect, t *dialect.Type, v driver.Value) (rows.Valu
 		case rows.KindFloat:
 			return rows.Float(float64(x)), nil
 		case rows.KindString:
-			if d.Name == dialect.SQLite {
+			if h.DynamicTypes { // an integer stored in a text column
 				return rows.String(strconv.FormatInt(x, 10)), nil
 			}
 		}
@@ -248,14 +211,14 @@ func decodeValue(d *dialect.Dialect, t *dialect.Type, v driver.Value) (rows.Valu
 	case time.Time:
 		return decodeTime(t, x), nil
 	case []byte:
-		return decodeText(d, t, x)
+		return decodeText(h, t, x)
 	case string:
-		if t.Kind == rows.KindAny || t.Kind == rows.KindBytes && d.Name == dialect.SQLite {
+		if t.Kind == rows.KindAny || t.Kind == rows.KindBytes && h.DynamicTypes {
 			// Text the driver knows is text (SQLite's TEXT storage class
 			// in an untyped column).
 			return rows.String(x), nil
 		}
-		return decodeText(d, t, []byte(x))
+		return decodeText(h, t, []byte(x))
 	}
 	return rows.FromAny(v)
 }
@@ -308,7 +271,7 @@ func decodeTime(t *dialect.Type, x time.Time) rows.Value {
 }
 
 // decodeText parses the text (or raw bytes) a driver returns.
-func decodeText(d *dialect.Dialect, t *dialect.Type, b []byte) (rows.Value, error) {
+func decodeText(h *dialect.ScanHints, t *dialect.Type, b []byte) (rows.Value, error) {
 	switch t.Kind {
 	case rows.KindString:
 		if t.Name == "UNIQUEIDENTIFIER" && len(b) == 16 {
@@ -336,7 +299,7 @@ func decodeText(d *dialect.Dialect, t *dialect.Type, b []byte) (rows.Value, erro
 		}
 		return fitScale(v, t), nil
 	case rows.KindInt:
-		if d.Name == dialect.MySQL && t.Name == "BIT" {
+		if t.BitBytes {
 			var n int64
 			for _, c := range b {
 				n = n<<8 | int64(c)
@@ -355,7 +318,7 @@ func decodeText(d *dialect.Dialect, t *dialect.Type, b []byte) (rows.Value, erro
 		}
 		return rows.Float(f), nil
 	case rows.KindBool:
-		if d.Name == dialect.MySQL && t.Name == "BIT" {
+		if t.BitBytes {
 			for _, c := range b {
 				if c != 0 {
 					return rows.Bool(true), nil
@@ -400,7 +363,7 @@ func decodeText(d *dialect.Dialect, t *dialect.Type, b []byte) (rows.Value, erro
 		// text protocol, as bytes of a type sluice does not know: keep
 		// UTF-8 as text, anything else as bytes. SQLite returns []byte only
 		// for BLOBs.
-		if d.Name != dialect.SQLite && utf8.Valid(b) {
+		if !h.DynamicTypes && utf8.Valid(b) {
 			return rows.StringBytes(b), nil
 		}
 		return rows.Bytes(b), nil

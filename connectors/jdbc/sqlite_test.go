@@ -47,7 +47,7 @@ func TestQueryStoreSQLite(t *testing.T) {
 		`insert into src values (1, 'Zoë', 12.5, 0.25, 1, '2024-02-29', '2024-01-02 03:04:05.123456', x'00ff')`,
 		`insert into src values (2, null, -0.01, null, 0, null, null, null)`)
 	env := plugintest.New(t)
-	out, err := env.Run(&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "select id, name as label, amount, ratio, active, born, seen, data from src order by id", Store: true}}, "query")
+	out, err := env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "select id, name as label, amount, ratio, active, born, seen, data from src order by id", Store: true}), "query")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,14 +84,14 @@ func TestQueryStoreSQLite(t *testing.T) {
 func TestQueryFetchSQLite(t *testing.T) {
 	url, _ := sqliteDB(t, srcTable, `insert into src (id, name) values (1, 'a'), (2, 'b')`)
 	env := plugintest.New(t)
-	out, err := env.Run(&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "select id, name from src where id > 5", FetchOne: true}}, "q")
+	out, err := env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "select id, name from src where id > 5", FetchOne: true}), "q")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v, ok := out["row"]; !ok || v != nil || out["size"] != int64(0) {
 		t.Fatalf("fetchOne on empty = %v, %v", out["row"], out["size"])
 	}
-	out, err = env.Run(&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "select id, name from src order by id", Fetch: true}}, "q")
+	out, err = env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "select id, name from src order by id", Fetch: true}), "q")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestQueryFetchSQLite(t *testing.T) {
 	if v, _ := m.Get("name"); v != "b" {
 		t.Fatalf("rows[1].name = %v", v)
 	}
-	out, err = env.Run(&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "select id from src order by id", FetchOne: true}}, "q")
+	out, err = env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "select id from src order by id", FetchOne: true}), "q")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +111,10 @@ func TestQueryFetchSQLite(t *testing.T) {
 		t.Fatalf("fetchOne = %v", out["row"])
 	}
 	// A statement without a result set.
-	if _, err := env.Run(&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "delete from src where id = 1"}}, "q"); err != nil {
+	if _, err := env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "delete from src where id = 1"}), "q"); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&SQLiteQuery{Query{Connection: Connection{URL: url}, SQL: "x", Fetch: true, Store: true}}).Validate(); err == nil {
+	if err := NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "x", Fetch: true, Store: true}).(plugin.Validator).Validate(); err == nil {
 		t.Fatal("fetch and store together accepted")
 	}
 }
@@ -147,7 +147,7 @@ func TestBatchSQLite(t *testing.T) {
 	env := plugintest.New(t)
 	schema, rs := inputRows(2500, nil)
 	from := env.WriteRows("in", schema, rs)
-	out, err := env.Run(&SQLiteBatch{Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000}}, "load")
+	out, err := env.Run(NewBatch("sqlite", Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000}), "load")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestBatchConversionErrorLeavesTableEmpty(t *testing.T) {
 	env := plugintest.New(t)
 	schema, rs := inputRows(3000, map[int]string{2501: "12,50"})
 	from := env.WriteRows("in", schema, rs)
-	_, err := env.Run(&SQLiteBatch{Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000}}, "load")
+	_, err := env.Run(NewBatch("sqlite", Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000}), "load")
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -183,7 +183,7 @@ func TestBatchConversionErrorLeavesTableEmpty(t *testing.T) {
 		t.Fatalf("transaction all left %d rows", n)
 	}
 	// transaction: chunk keeps the chunks before the failing one.
-	_, err = env.Run(&SQLiteBatch{Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000, Transaction: "chunk"}}, "load")
+	_, err = env.Run(NewBatch("sqlite", Batch{Connection: Connection{URL: url}, From: from, Table: "dst", Chunk: 1000, Transaction: "chunk"}), "load")
 	if err == nil || !strings.Contains(err.Error(), "2000 rows were committed") {
 		t.Fatalf("chunk error = %v", err)
 	}
@@ -201,14 +201,14 @@ func TestBatchSQLAndModes(t *testing.T) {
 		t.Helper()
 		b.Connection = Connection{URL: url}
 		b.From = from
-		out, err := env.Run(&SQLiteBatch{b}, "load")
+		out, err := env.Run(NewBatch("sqlite", b), "load")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
 	// Plain positional INSERT, as in Kestra's example: conflicts with id 1.
-	_, err := env.Run(&SQLiteBatch{Batch{Connection: Connection{URL: url}, From: from, SQL: "insert into dst values (?, ?, ?, ?, ?)"}}, "load")
+	_, err := env.Run(NewBatch("sqlite", Batch{Connection: Connection{URL: url}, From: from, SQL: "insert into dst values (?, ?, ?, ?, ?)"}), "load")
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE") {
 		t.Fatalf("duplicate key error = %v", err)
 	}
@@ -281,14 +281,14 @@ func TestBatchValidation(t *testing.T) {
 		if strings.HasPrefix(tt.b.URL, "jdbc:mysql") {
 			d = "mysql"
 		}
-		err := tt.b.validate(d)
+		err := NewBatch(d, tt.b).(plugin.Validator).Validate()
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("validate(%+v) = %v, want %q", tt.b, err, tt.want)
 		}
 	}
 	// Templates are not checked before rendering.
 	ok := Batch{Connection: Connection{URL: "{{ vars.url }}"}, From: "f", Table: "t"}
-	if err := ok.validate("mysql"); err != nil {
+	if err := NewBatch("mysql", ok).(plugin.Validator).Validate(); err != nil {
 		t.Errorf("templated url rejected: %v", err)
 	}
 }
@@ -299,10 +299,10 @@ func TestPasswordNotInErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tasks := []plugin.Task{
-		&PostgresQuery{Query{Connection: Connection{URL: "jdbc:postgresql://127.0.0.1:1/db", Username: "u", Password: pw}, SQL: "select 1"}},
-		&MySQLQuery{Query{Connection: Connection{URL: "jdbc:mysql://u:" + pw + "@127.0.0.1:1/db"}, SQL: "select 1"}},
-		&SQLServerBatch{Batch{Connection: Connection{URL: "jdbc:sqlserver://127.0.0.1:1;loginTimeout=2", Username: "sa", Password: pw}, From: "x", Table: "t"}},
-		&MySQLQuery{Query{Connection: Connection{URL: "jdbc:mysql://127.0.0.1:bad/db", Password: pw}, SQL: "select 1"}},
+		NewQuery("postgres", Query{Connection: Connection{URL: "jdbc:postgresql://127.0.0.1:1/db", Username: "u", Password: pw}, SQL: "select 1"}),
+		NewQuery("mysql", Query{Connection: Connection{URL: "jdbc:mysql://u:" + pw + "@127.0.0.1:1/db"}, SQL: "select 1"}),
+		NewBatch("sqlserver", Batch{Connection: Connection{URL: "jdbc:sqlserver://127.0.0.1:1;loginTimeout=2", Username: "sa", Password: pw}, From: "x", Table: "t"}),
+		NewQuery("mysql", Query{Connection: Connection{URL: "jdbc:mysql://127.0.0.1:bad/db", Password: pw}, SQL: "select 1"}),
 	}
 	for _, task := range tasks {
 		rc := env.RunContext("t")

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -57,7 +57,7 @@ func TestConversionErrorLeavesTargetEmpty(t *testing.T) {
 	}
 	env := plugintest.New(t)
 	from := writeAmounts(t, env, 1_000_000, 500_001)
-	for _, d := range []string{jdbcurl.Postgres, jdbcurl.MySQL} {
+	for _, d := range []string{dialect.Postgres, dialect.MySQL} {
 		t.Run(d, func(t *testing.T) {
 			url, db := server(t, d)
 			mustExec(t, db, "DROP TABLE IF EXISTS amounts", amountsTable)
@@ -78,24 +78,14 @@ func TestConversionErrorLeavesTargetEmpty(t *testing.T) {
 	}
 }
 
-func batchTask(d string, b jdbc.Batch) plugin.Task {
-	switch d {
-	case jdbcurl.MySQL:
-		return &jdbc.MySQLBatch{Batch: b}
-	case jdbcurl.Postgres:
-		return &jdbc.PostgresBatch{Batch: b}
-	case jdbcurl.SQLServer:
-		return &jdbc.SQLServerBatch{Batch: b}
-	}
-	panic(d)
-}
+func batchTask(d string, b jdbc.Batch) plugin.Task { return jdbc.NewBatch(d, b) }
 
 // TestChunkTransactionCommits: with transaction: chunk the chunks before
 // the failing one stay, and the error says how many rows that is.
 func TestChunkTransactionCommits(t *testing.T) {
 	env := plugintest.New(t)
 	from := writeAmounts(t, env, 5000, 2501)
-	for _, d := range []string{jdbcurl.Postgres, jdbcurl.MySQL} {
+	for _, d := range []string{dialect.Postgres, dialect.MySQL} {
 		t.Run(d, func(t *testing.T) {
 			url, db := server(t, d)
 			mustExec(t, db, "DROP TABLE IF EXISTS amounts", amountsTable)
@@ -115,7 +105,7 @@ func TestChunkTransactionCommits(t *testing.T) {
 func TestMergeIsIdempotent(t *testing.T) {
 	env := plugintest.New(t)
 	from := writeAmounts(t, env, 3000, -1)
-	for _, d := range []string{jdbcurl.Postgres, jdbcurl.MySQL} {
+	for _, d := range []string{dialect.Postgres, dialect.MySQL} {
 		t.Run(d, func(t *testing.T) {
 			url, db := server(t, d)
 			mustExec(t, db, "DROP TABLE IF EXISTS amounts", amountsTable,
@@ -203,8 +193,8 @@ func TestRetryLockTimeout(t *testing.T) {
 	cases := []struct {
 		d, param, lock string
 	}{
-		{jdbcurl.MySQL, "innodb_lock_wait_timeout=1", "INSERT INTO amounts VALUES (1500, 1, 'held')"},
-		{jdbcurl.Postgres, "lock_timeout=300", "INSERT INTO amounts VALUES (1500, 1, 'held')"},
+		{dialect.MySQL, "innodb_lock_wait_timeout=1", "INSERT INTO amounts VALUES (1500, 1, 'held')"},
+		{dialect.Postgres, "lock_timeout=300", "INSERT INTO amounts VALUES (1500, 1, 'held')"},
 	}
 	for _, c := range cases {
 		for _, tx := range []string{"all", "chunk"} {
@@ -259,10 +249,10 @@ func (w testLog) Write(p []byte) (int, error) {
 func TestServerErrorNamesInputRow(t *testing.T) {
 	env := plugintest.New(t)
 	from := writeAmounts(t, env, 3000, -1)
-	url, db := server(t, jdbcurl.Postgres)
+	url, db := server(t, dialect.Postgres)
 	for _, tx := range []string{"all", "chunk"} {
 		mustExec(t, db, "DROP TABLE IF EXISTS amounts", amountsTable, "INSERT INTO amounts VALUES (1500, 0, 'taken')")
-		_, err := env.Run(&jdbc.PostgresBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: "amounts", Transaction: tx, Chunk: 1000}}, "load")
+		_, err := env.Run(jdbc.NewBatch("postgres", jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: "amounts", Transaction: tx, Chunk: 1000}), "load")
 		if err == nil || !strings.Contains(err.Error(), "input row 1500") || !strings.Contains(err.Error(), "23505") {
 			t.Fatalf("%s: error = %v", tx, err)
 		}

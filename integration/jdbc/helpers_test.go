@@ -11,8 +11,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/integration/testenv"
+	"github.com/sluicehq/sluice/internal/jdbcurl"
 )
 
 // The tests work in their own database so tables named as in Kestra's
@@ -23,47 +24,47 @@ var createOnce sync.Map
 
 // server returns the JDBC URL of testDB on the server testenv names and an
 // open handle on it.
-func server(t *testing.T, dialect string) (string, *sql.DB) {
+func server(t *testing.T, name string) (string, *sql.DB) {
 	t.Helper()
 	var base string
-	switch dialect {
-	case jdbcurl.MySQL:
+	switch name {
+	case dialect.MySQL:
 		base = testenv.MySQL(t)
-	case jdbcurl.Postgres:
+	case dialect.Postgres:
 		base = testenv.Postgres(t)
-	case jdbcurl.SQLServer:
+	case dialect.SQLServer:
 		base = testenv.MSSQL(t)
 	}
-	cfg, err := jdbcurl.Parse(dialect, base, jdbcurl.Options{})
+	cfg, err := dialect.MustGet(name).ParseURL(base, jdbcurl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, done := createOnce.Load(dialect); !done {
+	if _, done := createOnce.Load(name); !done {
 		db, err := sql.Open(cfg.Driver, cfg.DSN)
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch dialect {
-		case jdbcurl.MySQL:
+		switch name {
+		case dialect.MySQL:
 			_, err = db.Exec("CREATE DATABASE IF NOT EXISTS " + testDB + " CHARACTER SET utf8mb4")
-		case jdbcurl.Postgres:
+		case dialect.Postgres:
 			var n int
 			db.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", testDB).Scan(&n)
 			if n == 0 {
 				_, err = db.Exec("CREATE DATABASE " + testDB)
 			}
-		case jdbcurl.SQLServer:
+		case dialect.SQLServer:
 			_, err = db.Exec("IF DB_ID('" + testDB + "') IS NULL CREATE DATABASE " + testDB)
 		}
 		db.Close()
 		if err != nil && !strings.Contains(err.Error(), "already exists") {
 			t.Fatal(err)
 		}
-		createOnce.Store(dialect, true)
+		createOnce.Store(name, true)
 	}
 	var url string
-	switch dialect {
-	case jdbcurl.SQLServer:
+	switch name {
+	case dialect.SQLServer:
 		url = base + ";databaseName=" + testDB
 	default:
 		u, q, _ := strings.Cut(base, "?")
@@ -73,7 +74,7 @@ func server(t *testing.T, dialect string) (string, *sql.DB) {
 			url += "?" + q
 		}
 	}
-	cfg, err = jdbcurl.Parse(dialect, url, jdbcurl.Options{})
+	cfg, err = dialect.MustGet(name).ParseURL(url, jdbcurl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +83,11 @@ func server(t *testing.T, dialect string) (string, *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	switch dialect {
-	case jdbcurl.MySQL:
+	switch name {
+	case dialect.MySQL:
 		db.SetMaxOpenConns(1) // session settings below hold for every query
 		mustExec(t, db, "SET time_zone = '+00:00'", "SET SESSION group_concat_max_len = 1073741824")
-	case jdbcurl.Postgres:
+	case dialect.Postgres:
 		db.SetMaxOpenConns(1)
 		mustExec(t, db, "SET TIME ZONE 'UTC'")
 	}
@@ -145,12 +146,12 @@ var userColumns = []column{
 	{"nullable_col", "VARCHAR(20)", "VARCHAR(20)", "%s", "%s"},
 }
 
-func createUsers(t *testing.T, db *sql.DB, dialect, table string) {
+func createUsers(t *testing.T, db *sql.DB, name, table string) {
 	t.Helper()
 	var defs []string
 	for _, c := range userColumns {
 		typ := c.mysql
-		if dialect == jdbcurl.Postgres {
+		if name == dialect.Postgres {
 			typ = c.postgres
 		}
 		defs = append(defs, c.name+" "+typ)
@@ -198,12 +199,12 @@ func nullable(r *rand.Rand) string {
 
 // checksums computes, per column, the MD5 of the canonical text of every
 // value in id order, on the server itself.
-func checksums(t *testing.T, db *sql.DB, dialect, table string) map[string]string {
+func checksums(t *testing.T, db *sql.DB, name, table string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, c := range userColumns {
 		var q string
-		if dialect == jdbcurl.MySQL {
+		if name == dialect.MySQL {
 			expr := fmt.Sprintf(c.myText, c.name)
 			q = fmt.Sprintf("SELECT MD5(GROUP_CONCAT(COALESCE(%s, '<null>') ORDER BY id SEPARATOR '|')), COUNT(*) FROM %s", expr, table)
 		} else {
@@ -213,7 +214,7 @@ func checksums(t *testing.T, db *sql.DB, dialect, table string) map[string]strin
 		var sum sql.NullString
 		var n int64
 		if err := db.QueryRow(q).Scan(&sum, &n); err != nil {
-			t.Fatalf("%s checksum of %s: %v", dialect, c.name, err)
+			t.Fatalf("%s checksum of %s: %v", name, c.name, err)
 		}
 		out[c.name] = fmt.Sprintf("%s/%d", sum.String, n)
 	}
@@ -222,10 +223,10 @@ func checksums(t *testing.T, db *sql.DB, dialect, table string) map[string]strin
 
 // columnTexts returns the canonical texts of one column, for a readable
 // diff when checksums differ.
-func columnTexts(t *testing.T, db *sql.DB, dialect, table string, c column) []string {
+func columnTexts(t *testing.T, db *sql.DB, name, table string, c column) []string {
 	t.Helper()
 	expr := fmt.Sprintf(c.pgText, c.name)
-	if dialect == jdbcurl.MySQL {
+	if name == dialect.MySQL {
 		expr = fmt.Sprintf(c.myText, c.name)
 	}
 	rs, err := db.Query(fmt.Sprintf("SELECT COALESCE(%s, '<null>') FROM %s ORDER BY id", expr, table))
@@ -244,13 +245,13 @@ func columnTexts(t *testing.T, db *sql.DB, dialect, table string, c column) []st
 
 func compareTables(t *testing.T, my *sql.DB, myTable string, pg *sql.DB, pgDialect, pgTable string) {
 	t.Helper()
-	a := checksums(t, my, jdbcurl.MySQL, myTable)
+	a := checksums(t, my, dialect.MySQL, myTable)
 	b := checksums(t, pg, pgDialect, pgTable)
 	for _, c := range userColumns {
 		if a[c.name] == b[c.name] {
 			continue
 		}
-		x := columnTexts(t, my, jdbcurl.MySQL, myTable, c)
+		x := columnTexts(t, my, dialect.MySQL, myTable, c)
 		y := columnTexts(t, pg, pgDialect, pgTable, c)
 		for i := range min(len(x), len(y)) {
 			if x[i] != y[i] {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/internal/rows"
 )
@@ -26,26 +26,26 @@ var mssqlUsers = `CREATE TABLE users (
 // the plain positional INSERT (bulk copy), then every value read back and
 // compared with the source.
 func TestMySQLToSQLServer(t *testing.T) {
-	msURL, ms := server(t, jdbcurl.SQLServer)
-	myURL, my := server(t, jdbcurl.MySQL)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	msURL, ms := server(t, dialect.SQLServer)
+	myURL, my := server(t, dialect.MySQL)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 2000)
 	mustExec(t, ms, "IF OBJECT_ID('users') IS NOT NULL DROP TABLE users", mssqlUsers)
 
 	env := plugintest.New(t)
-	out, err := env.Run(&jdbc.MySQLQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users order by id", Store: true}}, "query")
+	out, err := env.Run(jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users order by id", Store: true}), "query")
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := out["uri"].(string)
-	out, err = env.Run(&jdbc.SQLServerBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: src, SQL: placeholders}}, "load")
+	out, err = env.Run(jdbc.NewBatch("sqlserver", jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: src, SQL: placeholders}), "load")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out["rowCount"] != int64(2000) {
 		t.Fatalf("rowCount = %v", out["rowCount"])
 	}
-	out, err = env.Run(&jdbc.SQLServerQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: msURL}, SQL: "select * from users order by id", Store: true}}, "back")
+	out, err = env.Run(jdbc.NewQuery("sqlserver", jdbc.Query{Connection: jdbc.Connection{URL: msURL}, SQL: "select * from users order by id", Store: true}), "back")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestMySQLToSQLServer(t *testing.T) {
 
 	// merge twice through the #temp staging table and MERGE.
 	for i := 0; i < 2; i++ {
-		if _, err := env.Run(&jdbc.SQLServerBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: src, Table: "users", Mode: "merge"}}, "merge"); err != nil {
+		if _, err := env.Run(jdbc.NewBatch("sqlserver", jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: src, Table: "users", Mode: "merge"}), "merge"); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, ms, "users"); n != 2000 {
@@ -92,7 +92,7 @@ func compareRowFiles(t *testing.T, env *plugintest.Env, a, b string) {
 // INSERTs (method: insert), sized to stay under SQL Server's 2100
 // parameters, and with chunk transactions.
 func TestSQLServerParameterLimit(t *testing.T) {
-	msURL, ms := server(t, jdbcurl.SQLServer)
+	msURL, ms := server(t, dialect.SQLServer)
 	var defs, names []string
 	for i := 0; i < 30; i++ {
 		defs = append(defs, fmt.Sprintf("c%d BIGINT", i))
@@ -115,7 +115,7 @@ func TestSQLServerParameterLimit(t *testing.T) {
 	from := env.WriteRows("wide", schema, rs)
 	for _, tx := range []string{"all", "chunk"} {
 		mustExec(t, ms, "DELETE FROM wide")
-		out, err := env.Run(&jdbc.SQLServerBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: from, Table: "wide", Method: "insert", Transaction: tx, Chunk: 1000}}, "load")
+		out, err := env.Run(jdbc.NewBatch("sqlserver", jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: from, Table: "wide", Method: "insert", Transaction: tx, Chunk: 1000}), "load")
 		if err != nil {
 			t.Fatal(err)
 		}

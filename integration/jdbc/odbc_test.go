@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/integration/testenv"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -20,7 +20,7 @@ import (
 // ODBC parameter arrays in one transaction.
 func TestVectorwiseTasksOverODBC(t *testing.T) {
 	conn := testenv.ODBCMariaDB(t)
-	_, my := server(t, jdbcurl.MySQL)
+	_, my := server(t, dialect.MySQL)
 	conn = strings.Replace(conn, "Database=test;", "Database="+testDB+";", 1)
 	conn = strings.TrimSuffix(conn, ";") + ";InitStmt={SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')}"
 
@@ -39,8 +39,7 @@ func TestVectorwiseTasksOverODBC(t *testing.T) {
 	mustExec(t, my, "INSERT INTO odbc_src VALUES "+strings.Join(vals, ","))
 
 	env := plugintest.New(t)
-	out, err := env.Run(&jdbc.VectorwiseQuery{Query: jdbc.Query{SQL: `SELECT * FROM "odbc_src" ORDER BY "id"`, Store: true},
-		ODBC: jdbc.ODBC{ODBCConnectionString: conn}}, "query")
+	out, err := env.Run(jdbc.NewQuery("vectorwise", jdbc.Query{SQL: `SELECT * FROM "odbc_src" ORDER BY "id"`, Store: true}, jdbc.ODBC{ODBCConnectionString: conn}), "query")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +57,7 @@ func TestVectorwiseTasksOverODBC(t *testing.T) {
 		t.Errorf("µs lost over ODBC: %v", v)
 	}
 
-	out, err = env.Run(&jdbc.VectorwiseBatch{Batch: jdbc.Batch{From: out["uri"].(string), Table: "odbc_dst", Chunk: 1000},
-		ODBC: jdbc.ODBC{ODBCConnectionString: conn}}, "load")
+	out, err = env.Run(jdbc.NewBatch("vectorwise", jdbc.Batch{From: out["uri"].(string), Table: "odbc_dst", Chunk: 1000}, jdbc.ODBC{ODBCConnectionString: conn}), "load")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
-	"github.com/sluicehq/sluice/connectors/jdbc/jdbcurl"
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
@@ -21,14 +21,14 @@ var placeholders = "insert into users values( " + strings.TrimSuffix(strings.Rep
 // TestMySQLToPostgresTasks copies every kind of value MariaDB has into
 // PostgreSQL through a row file and compares each column by checksum.
 func TestMySQLToPostgresTasks(t *testing.T) {
-	myURL, my := server(t, jdbcurl.MySQL)
-	pgURL, pg := server(t, jdbcurl.Postgres)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	myURL, my := server(t, dialect.MySQL)
+	pgURL, pg := server(t, dialect.Postgres)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 3000)
-	createUsers(t, pg, jdbcurl.Postgres, "users")
+	createUsers(t, pg, dialect.Postgres, "users")
 
 	env := plugintest.New(t)
-	out, err := env.Run(&jdbc.MySQLQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}}, "query")
+	out, err := env.Run(jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}), "query")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,24 +58,24 @@ func TestMySQLToPostgresTasks(t *testing.T) {
 		t.Errorf("datetime(6) max = %v", v)
 	}
 
-	out, err = env.Run(&jdbc.PostgresBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: pgURL}, From: out["uri"].(string), SQL: placeholders}}, "load")
+	out, err = env.Run(jdbc.NewBatch("postgres", jdbc.Batch{Connection: jdbc.Connection{URL: pgURL}, From: out["uri"].(string), SQL: placeholders}), "load")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out["rowCount"] != int64(3000) {
 		t.Fatalf("rowCount = %v", out["rowCount"])
 	}
-	compareTables(t, my, "users", pg, jdbcurl.Postgres, "users")
+	compareTables(t, my, "users", pg, dialect.Postgres, "users")
 }
 
 // TestSeedFlowMySQLToPostgres runs Kestra's example flow, with the dialect
 // and connection details changed, through the engine.
 func TestSeedFlowMySQLToPostgres(t *testing.T) {
-	myURL, my := server(t, jdbcurl.MySQL)
-	pgURL, pg := server(t, jdbcurl.Postgres)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	myURL, my := server(t, dialect.MySQL)
+	pgURL, pg := server(t, dialect.Postgres)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 500)
-	createUsers(t, pg, jdbcurl.Postgres, "users")
+	createUsers(t, pg, dialect.Postgres, "users")
 
 	flow := `id: mysql-to-postgres
 namespace: io.kestra.tests
@@ -99,32 +99,32 @@ tasks:
 	if got := env.Output(ex, "load", "rowCount"); fmt.Sprint(got) != "500" {
 		t.Fatalf("rowCount = %v", got)
 	}
-	compareTables(t, my, "users", pg, jdbcurl.Postgres, "users")
+	compareTables(t, my, "users", pg, dialect.Postgres, "users")
 }
 
 // TestMySQLToMySQL copies users into a second MariaDB table with LOAD DATA
 // LOCAL and with literal multi-row INSERTs.
 func TestMySQLToMySQL(t *testing.T) {
-	myURL, my := server(t, jdbcurl.MySQL)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	myURL, my := server(t, dialect.MySQL)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 2000)
 	env := plugintest.New(t)
-	out, err := env.Run(&jdbc.MySQLQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}}, "query")
+	out, err := env.Run(jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}), "query")
 	if err != nil {
 		t.Fatal(err)
 	}
 	uri := out["uri"].(string)
 	for _, method := range []string{"auto", "insert", "row"} {
 		t.Run(method, func(t *testing.T) {
-			createUsers(t, my, jdbcurl.MySQL, "users_copy")
-			out, err := env.Run(&jdbc.MySQLBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: myURL}, From: uri, Table: "users_copy", Method: method, Chunk: 700}}, "load")
+			createUsers(t, my, dialect.MySQL, "users_copy")
+			out, err := env.Run(jdbc.NewBatch("mysql", jdbc.Batch{Connection: jdbc.Connection{URL: myURL}, From: uri, Table: "users_copy", Method: method, Chunk: 700}), "load")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if out["rowCount"] != int64(2000) {
 				t.Fatalf("rowCount = %v", out["rowCount"])
 			}
-			compareTables(t, my, "users", my, jdbcurl.MySQL, "users_copy")
+			compareTables(t, my, "users", my, dialect.MySQL, "users_copy")
 		})
 	}
 }
@@ -132,28 +132,28 @@ func TestMySQLToMySQL(t *testing.T) {
 // TestPostgresToMySQL goes the other way, through COPY-less reads of
 // PostgreSQL's binary results.
 func TestPostgresToMySQL(t *testing.T) {
-	myURL, my := server(t, jdbcurl.MySQL)
-	pgURL, pg := server(t, jdbcurl.Postgres)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	myURL, my := server(t, dialect.MySQL)
+	pgURL, pg := server(t, dialect.Postgres)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 1000)
-	createUsers(t, pg, jdbcurl.Postgres, "users")
+	createUsers(t, pg, dialect.Postgres, "users")
 	env := plugintest.New(t)
-	out, err := env.Run(&jdbc.MySQLQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}}, "q1")
+	out, err := env.Run(jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: myURL}, SQL: "select * from users", Store: true}), "q1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Run(&jdbc.PostgresBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: pgURL}, From: out["uri"].(string), Table: "users"}}, "l1"); err != nil {
+	if _, err := env.Run(jdbc.NewBatch("postgres", jdbc.Batch{Connection: jdbc.Connection{URL: pgURL}, From: out["uri"].(string), Table: "users"}), "l1"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = env.Run(&jdbc.PostgresQuery{Query: jdbc.Query{Connection: jdbc.Connection{URL: pgURL}, SQL: "select * from users", Store: true}}, "q2")
+	out, err = env.Run(jdbc.NewQuery("postgres", jdbc.Query{Connection: jdbc.Connection{URL: pgURL}, SQL: "select * from users", Store: true}), "q2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	createUsers(t, my, jdbcurl.MySQL, "users_back")
-	if _, err := env.Run(&jdbc.MySQLBatch{Batch: jdbc.Batch{Connection: jdbc.Connection{URL: myURL}, From: out["uri"].(string), Table: "users_back"}}, "l2"); err != nil {
+	createUsers(t, my, dialect.MySQL, "users_back")
+	if _, err := env.Run(jdbc.NewBatch("mysql", jdbc.Batch{Connection: jdbc.Connection{URL: myURL}, From: out["uri"].(string), Table: "users_back"}), "l2"); err != nil {
 		t.Fatal(err)
 	}
-	compareTables(t, my, "users", my, jdbcurl.MySQL, "users_back")
+	compareTables(t, my, "users", my, dialect.MySQL, "users_back")
 }
 
 // TestExampleFlows parses both example flows and runs the PostgreSQL one
@@ -177,14 +177,14 @@ func TestExampleFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Parse(string(src))
-	_, my := server(t, jdbcurl.MySQL)
-	_, pg := server(t, jdbcurl.Postgres)
-	createUsers(t, my, jdbcurl.MySQL, "users")
+	_, my := server(t, dialect.MySQL)
+	_, pg := server(t, dialect.Postgres)
+	createUsers(t, my, dialect.MySQL, "users")
 	seedUsers(t, my, "users", 200)
-	createUsers(t, pg, jdbcurl.Postgres, "users")
+	createUsers(t, pg, dialect.Postgres, "users")
 	flow := strings.ReplaceAll(string(src), ":3306/test", ":3306/"+testDB)
 	flow = strings.ReplaceAll(flow, ":5432/test", ":5432/"+testDB)
 	ex := env.Run(flow, nil)
 	env.RequireState(ex, state.Success)
-	compareTables(t, my, "users", pg, jdbcurl.Postgres, "users")
+	compareTables(t, my, "users", pg, dialect.Postgres, "users")
 }

@@ -11,6 +11,33 @@ import (
 	"github.com/microsoft/go-mssqldb/msdsn"
 )
 
+// The dialect names the tests use; the dialects themselves (batch/dialect)
+// own the names and pick their parser.
+const (
+	MySQL      = "mysql"
+	Postgres   = "postgres"
+	SQLServer  = "sqlserver"
+	SQLite     = "sqlite"
+	Vectorwise = "vectorwise"
+)
+
+var parsers = map[string]func(string, Options) (*Config, error){
+	MySQL: ParseMySQL, Postgres: ParsePostgres, SQLServer: ParseSQLServer, SQLite: ParseSQLite, Vectorwise: ParseVectorwise,
+}
+
+// Parse is the test tables' entry point: the parser of dialect d.
+func Parse(d, raw string, o Options) (*Config, error) {
+	p, ok := parsers[d]
+	if !ok {
+		return nil, errf("dialect", "unknown dialect %q", d)
+	}
+	c, err := p(raw, o)
+	if c != nil {
+		c.Dialect = d
+	}
+	return c, err
+}
+
 func TestParseDSNs(t *testing.T) {
 	tests := []struct {
 		name, dialect, url string

@@ -21,15 +21,6 @@ import (
 	"strings"
 )
 
-// The dialects sluice speaks.
-const (
-	MySQL      = "mysql"
-	Postgres   = "postgres"
-	SQLServer  = "sqlserver"
-	SQLite     = "sqlite"
-	Vectorwise = "vectorwise"
-)
-
 // Options are the task properties that complete or override the URL.
 type Options struct {
 	// Username and Password override the URL's user and password.
@@ -40,9 +31,10 @@ type Options struct {
 
 // Config is a parsed connection.
 type Config struct {
+	// Dialect and Driver (the database/sql driver name) are set by the
+	// dialect whose parser made the Config.
 	Dialect string
-	// Driver is the database/sql driver name: mysql, pgx, sqlserver, sqlite, odbc.
-	Driver string
+	Driver  string
 	// DSN is what sql.Open(Driver, DSN) takes. It contains the password:
 	// never log it, log Redacted.
 	DSN      string
@@ -79,54 +71,66 @@ func errf(part, format string, args ...any) error {
 	return &Error{Part: part, Msg: fmt.Sprintf(format, args...)}
 }
 
-// DriverName is the database/sql driver name of a dialect.
-func DriverName(dialect string) string {
-	switch dialect {
-	case MySQL:
-		return "mysql"
-	case Postgres:
-		return "pgx"
-	case SQLServer:
-		return "sqlserver"
-	case SQLite:
-		return "sqlite"
-	case Vectorwise:
-		return "odbc"
-	}
-	return ""
-}
+// Each dialect's URL syntax has its parser here (ParseMySQL, ParsePostgres,
+// ParseSQLServer, ParseSQLite, ParseVectorwise); the dialect (package
+// batch/dialect) picks its parser and fills in Config.Dialect and
+// Config.Driver. A parser takes a JDBC URL or the Go driver's native DSN.
 
-// Parse parses raw (a JDBC URL or the driver's native DSN) for dialect.
-func Parse(dialect, raw string, o Options) (*Config, error) {
+// prepare trims raw and tells whether it is a JDBC URL.
+func prepare(raw string) (string, bool, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return nil, errf("url", "empty")
+		return "", false, errf("url", "empty")
 	}
-	var (
-		c   *Config
-		err error
-	)
-	isJDBC := strings.HasPrefix(strings.ToLower(raw), "jdbc:")
-	switch dialect {
-	case MySQL:
-		c, err = parseMySQL(raw, isJDBC, o)
-	case Postgres:
-		c, err = parsePostgres(raw, isJDBC, o)
-	case SQLServer:
-		c, err = parseSQLServer(raw, isJDBC, o)
-	case SQLite:
-		c, err = parseSQLite(raw, isJDBC)
-	case Vectorwise:
-		c, err = parseVectorwise(raw, isJDBC, o)
-	default:
-		return nil, errf("dialect", "unknown dialect %q", dialect)
-	}
+	return raw, strings.HasPrefix(strings.ToLower(raw), "jdbc:"), nil
+}
+
+// ParseMySQL parses a jdbc:mysql: or jdbc:mariadb: URL or a
+// go-sql-driver/mysql DSN.
+func ParseMySQL(raw string, o Options) (*Config, error) {
+	raw, isJDBC, err := prepare(raw)
 	if err != nil {
 		return nil, err
 	}
-	c.Dialect = dialect
-	c.Driver = DriverName(dialect)
-	return c, nil
+	return parseMySQL(raw, isJDBC, o)
+}
+
+// ParsePostgres parses a jdbc:postgresql: URL, a postgres:// URL or a
+// libpq keyword string.
+func ParsePostgres(raw string, o Options) (*Config, error) {
+	raw, isJDBC, err := prepare(raw)
+	if err != nil {
+		return nil, err
+	}
+	return parsePostgres(raw, isJDBC, o)
+}
+
+// ParseSQLServer parses a jdbc:sqlserver: (or jTDS) URL or a go-mssqldb DSN.
+func ParseSQLServer(raw string, o Options) (*Config, error) {
+	raw, isJDBC, err := prepare(raw)
+	if err != nil {
+		return nil, err
+	}
+	return parseSQLServer(raw, isJDBC, o)
+}
+
+// ParseSQLite parses jdbc:sqlite:PATH or a file name.
+func ParseSQLite(raw string, _ Options) (*Config, error) {
+	raw, isJDBC, err := prepare(raw)
+	if err != nil {
+		return nil, err
+	}
+	return parseSQLite(raw, isJDBC)
+}
+
+// ParseVectorwise parses a jdbc:vectorwise: / jdbc:ingres: URL or an ODBC
+// connection string into an ODBC connection string.
+func ParseVectorwise(raw string, o Options) (*Config, error) {
+	raw, isJDBC, err := prepare(raw)
+	if err != nil {
+		return nil, err
+	}
+	return parseVectorwise(raw, isJDBC, o)
 }
 
 // jdbcSubprotocol splits "jdbc:mysql://rest" into "mysql" and "//rest".

@@ -1,0 +1,95 @@
+package dialect
+
+import (
+	"errors"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers driver "sqlite"
+
+	"github.com/sluicehq/sluice/internal/jdbcurl"
+	"github.com/sluicehq/sluice/internal/rows"
+)
+
+// SQLite is SQLite through modernc.org/sqlite (pure Go, no server).
+const SQLite = "sqlite"
+
+type sqliteDialect struct{ Base }
+
+func init() {
+	Register(&sqliteDialect{Base{
+		name: SQLite,
+		info: Info{
+			Aliases: []string{"sqlite3"}, Kestra: "sqlite", Title: "SQLite (embedded, no server)", Driver: "sqlite",
+			QueryExample: "url: jdbc:sqlite:/data/shop.db\nsql: select * from users\nfetch: true",
+			BatchExample: "url: jdbc:sqlite:/data/shop.db\nfrom: \"{{ outputs.query.uri }}\"\ntable: users",
+		},
+		parse: jdbcurl.ParseSQLite,
+		open:  '"', close: '"', placeholder: question,
+		// SQLITE_MAX_VARIABLE_NUMBER since 3.32.
+		limits: Limits{MaxParams: 32766},
+		// The driver stores a time.Time in a text form of its own and
+		// booleans as it likes: send ISO text and 1/0.
+		binding:   Binding{BoolAsInt: true, TemporalAsText: true},
+		scanHints: ScanHints{DynamicTypes: true},
+		transient: []string{"SQLITE_BUSY", "SQLITE_LOCKED"},
+	}})
+}
+
+func (d *sqliteDialect) Classify(name string, precision, scale, length int64) Type {
+	t, c := classify(name, precision, scale, length)
+	switch {
+	case t.Kind == rows.KindInt && t.Bits == 32:
+		t.Bits = 64 // INT and INTEGER are 64-bit in SQLite
+	case c.base == "REAL":
+		t.Float32 = false // 8-byte IEEE in SQLite
+	case c.base == "BLOB":
+		t.Kind = rows.KindAny // BLOB affinity: anything, stored as given
+	case t.Kind == rows.KindAny:
+		t = sqliteAffinity(c.base, t)
+	}
+	return t
+}
+
+// sqliteAffinity applies SQLite's type-affinity rules (section 3.1 of the
+// datatype documentation) to declared types sluice does not know by name.
+func sqliteAffinity(base string, t Type) Type {
+	switch {
+	case base == "":
+		t.Kind = rows.KindAny
+	case strings.Contains(base, "INT"):
+		t.Kind, t.Bits = rows.KindInt, 64
+	case strings.Contains(base, "CHAR"), strings.Contains(base, "CLOB"), strings.Contains(base, "TEXT"):
+		t.Kind = rows.KindString
+	case strings.Contains(base, "BLOB"):
+		t.Kind = rows.KindAny
+	case strings.Contains(base, "REAL"), strings.Contains(base, "FLOA"), strings.Contains(base, "DOUB"):
+		t.Kind = rows.KindFloat
+	default:
+		t.Kind = rows.KindAny
+	}
+	return t
+}
+
+func (d *sqliteDialect) CreateStageSQL(stage, target string, cols []string) []string {
+	s := d.quoteStage(stage)
+	return []string{"DROP TABLE IF EXISTS temp." + s,
+		"CREATE TEMP TABLE " + s + " AS SELECT " + d.quoteList(cols) + " FROM " + d.QuoteTable(target) + " WHERE 0"}
+}
+
+func (d *sqliteDialect) PrimaryKeySQL(table string) (string, []any) {
+	name, _ := splitTable(table)
+	return "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", []any{name}
+}
+
+func (d *sqliteDialect) ErrorCodes(err error) []string {
+	var sq interface{ Code() int }
+	if errors.As(err, &sq) {
+		switch sq.Code() & 0xff { // primary result code of an extended one
+		case 5:
+			return []string{"SQLITE_BUSY"}
+		case 6:
+			return []string{"SQLITE_LOCKED"}
+		}
+	}
+	return nil
+}
