@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sluicehq/sluice/internal/rows"
 )
 
 // Map is a map whose key order matters. The executor passes task outputs as a
@@ -715,7 +717,7 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return appendJSONFloat(buf, x), nil
 	case string:
-		return appendJSONString(buf, x), nil
+		return rows.AppendJSONString(buf, x), nil
 	case time.Time:
 		buf = append(buf, '"')
 		buf = x.AppendFormat(buf, time.RFC3339Nano)
@@ -741,7 +743,7 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendJSONString(buf, k)
+			buf = rows.AppendJSONString(buf, k)
 			buf = append(buf, ':')
 			e, _ := getKey(v, k)
 			var err error
@@ -775,58 +777,6 @@ func appendJSONFloat(buf []byte, f float64) []byte {
 		return buf
 	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break JavaScript; escape them
-		// as encoding/json does.
-		if r == '\u2028' || r == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }
 
 // parseJSON decodes text into engine values: objects become *OrderedMap in

@@ -252,18 +252,7 @@ func (c *blockCodec) encode(dst, data []byte) ([]byte, error) {
 	case "null":
 		return append(dst, data...), nil
 	case "deflate":
-		c.buf.Reset()
-		w, err := flate.NewWriter(&c.buf, flate.DefaultCompression)
-		if err != nil {
-			return dst, err
-		}
-		if _, err := w.Write(data); err != nil {
-			return dst, err
-		}
-		if err := w.Close(); err != nil {
-			return dst, err
-		}
-		return append(dst, c.buf.Bytes()...), nil
+		return c.compress(dst, data, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.DefaultCompression) })
 	case "snappy":
 		c.out = snappy.Encode(c.out[:cap(c.out)], data)
 		dst = append(dst, c.out...)
@@ -278,31 +267,27 @@ func (c *blockCodec) encode(dst, data []byte) ([]byte, error) {
 		}
 		return c.zenc.EncodeAll(data, dst), nil
 	case "bzip2":
-		c.buf.Reset()
-		w, err := dbzip2.NewWriter(&c.buf, &dbzip2.WriterConfig{Level: dbzip2.DefaultCompression})
-		if err != nil {
-			return dst, err
-		}
-		if _, err := w.Write(data); err != nil {
-			return dst, err
-		}
-		if err := w.Close(); err != nil {
-			return dst, err
-		}
-		return append(dst, c.buf.Bytes()...), nil
+		return c.compress(dst, data, func(w io.Writer) (io.WriteCloser, error) {
+			return dbzip2.NewWriter(w, &dbzip2.WriterConfig{Level: dbzip2.DefaultCompression})
+		})
 	case "xz":
-		c.buf.Reset()
-		w, err := xz.NewWriter(&c.buf)
-		if err != nil {
-			return dst, err
-		}
-		if _, err := w.Write(data); err != nil {
-			return dst, err
-		}
-		if err := w.Close(); err != nil {
-			return dst, err
-		}
-		return append(dst, c.buf.Bytes()...), nil
+		return c.compress(dst, data, func(w io.Writer) (io.WriteCloser, error) { return xz.NewWriter(w) })
 	}
 	return dst, fmt.Errorf("unsupported Avro codec %q", c.name)
+}
+
+// compress appends data compressed by the stream writer newWriter makes.
+func (c *blockCodec) compress(dst, data []byte, newWriter func(io.Writer) (io.WriteCloser, error)) ([]byte, error) {
+	c.buf.Reset()
+	w, err := newWriter(&c.buf)
+	if err != nil {
+		return dst, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return dst, err
+	}
+	if err := w.Close(); err != nil {
+		return dst, err
+	}
+	return append(dst, c.buf.Bytes()...), nil
 }

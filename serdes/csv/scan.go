@@ -2,25 +2,20 @@ package csv
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-)
 
-const initialBuffer = 256 << 10
+	"github.com/sluicehq/sluice/serdes/internal/window"
+)
 
 // scanner splits CSV input into records of fields. Fields alias the read
 // buffer (or an arena for quoted fields with doubled quotes) and are valid
 // until the next call.
 type scanner struct {
-	r     io.Reader
 	sep   byte
 	quote byte // 0: no quoting
 
-	buf        []byte
-	start, end int
-	eof        bool
-	rerr       error
+	window.Window
 
 	line    int    // line number at buf[start]
 	recLine int    // line where the last record started
@@ -35,52 +30,21 @@ type scanner struct {
 }
 
 func newScanner(r io.Reader, sep, quote byte) *scanner {
-	return &scanner{r: r, sep: sep, quote: quote, buf: make([]byte, initialBuffer), line: 1}
-}
-
-func (s *scanner) fill() bool {
-	if s.eof {
-		return false
-	}
-	if s.start > 0 {
-		n := copy(s.buf, s.buf[s.start:s.end])
-		s.start, s.end = 0, n
-	}
-	if s.end == len(s.buf) {
-		nb := make([]byte, 2*len(s.buf))
-		copy(nb, s.buf[:s.end])
-		s.buf = nb
-	}
-	for tries := 0; tries < 100; tries++ {
-		n, err := s.r.Read(s.buf[s.end:])
-		s.end += n
-		if err != nil {
-			s.eof = true
-			if !errors.Is(err, io.EOF) {
-				s.rerr = err
-			}
-			return n > 0
-		}
-		if n > 0 {
-			return true
-		}
-	}
-	s.eof, s.rerr = true, io.ErrNoProgress
-	return false
+	return &scanner{Window: window.New(r), sep: sep, quote: quote, line: 1}
 }
 
 // next reads the next record into s.fields; io.EOF at the end.
 func (s *scanner) next() error {
 	for {
-		if s.start == s.end && !s.fill() {
-			if s.rerr != nil {
-				return s.rerr
+		if s.Start == s.End && !s.Fill() {
+			if s.Err != nil {
+				return s.Err
 			}
 			return io.EOF
 		}
-		n, ok := s.parse(s.buf[s.start:s.end], s.eof)
+		n, ok := s.parse(s.Buf[s.Start:s.End], s.EOF)
 		if ok {
-			rec := s.buf[s.start : s.start+n]
+			rec := s.Buf[s.Start : s.Start+n]
 			s.rec = rec
 			s.recLine = s.line
 			s.line += bytes.Count(rec, []byte{'\n'})
@@ -88,11 +52,11 @@ func (s *scanner) next() error {
 				// lone CRs end lines too (CRLF counted once, by its LF)
 				s.line += k - bytes.Count(rec, []byte{'\r', '\n'})
 			}
-			s.start += n
+			s.Start += n
 			return nil
 		}
-		if !s.fill() && s.rerr != nil {
-			return s.rerr
+		if !s.Fill() && s.Err != nil {
+			return s.Err
 		}
 	}
 }

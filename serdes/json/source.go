@@ -2,12 +2,11 @@ package json
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-)
 
-const initialBuffer = 256 << 10
+	"github.com/sluicehq/sluice/serdes/internal/window"
+)
 
 // SyntaxError locates malformed input: file, 1-based line and byte column.
 type SyntaxError struct {
@@ -29,14 +28,10 @@ func (e *SyntaxError) Error() string {
 // element of a top-level array. Returned slices alias the read buffer and
 // stay valid until the next call.
 type source struct {
-	r     io.Reader
 	name  string
 	array bool
 
-	buf        []byte
-	start, end int
-	eof        bool
-	rerr       error
+	window.Window
 
 	abs       int64 // absolute offset of buf[start]
 	line      int   // line number at buf[start]
@@ -53,40 +48,7 @@ type source struct {
 }
 
 func newSource(r io.Reader, name string, array bool) *source {
-	return &source{r: r, name: name, array: array, buf: make([]byte, initialBuffer), line: 1}
-}
-
-// fill reads more input, keeping buf[start:end]. It returns false at EOF
-// or on a read error (s.rerr).
-func (s *source) fill() bool {
-	if s.eof {
-		return false
-	}
-	if s.start > 0 {
-		n := copy(s.buf, s.buf[s.start:s.end])
-		s.start, s.end = 0, n
-	}
-	if s.end == len(s.buf) {
-		nb := make([]byte, 2*len(s.buf))
-		copy(nb, s.buf[:s.end])
-		s.buf = nb
-	}
-	for tries := 0; tries < 100; tries++ {
-		n, err := s.r.Read(s.buf[s.end:])
-		s.end += n
-		if err != nil {
-			s.eof = true
-			if !errors.Is(err, io.EOF) {
-				s.rerr = err
-			}
-			return n > 0
-		}
-		if n > 0 {
-			return true
-		}
-	}
-	s.eof, s.rerr = true, io.ErrNoProgress
-	return false
+	return &source{Window: window.New(r), name: name, array: array, line: 1}
 }
 
 func (s *source) errorf(line, col int, format string, args ...any) error {
@@ -96,12 +58,12 @@ func (s *source) errorf(line, col int, format string, args ...any) error {
 // advance consumes n bytes of buf[start:] that contain no record, keeping
 // line accounting.
 func (s *source) advance(n int) {
-	seg := s.buf[s.start : s.start+n]
+	seg := s.Buf[s.Start : s.Start+n]
 	if k := bytes.Count(seg, nl); k > 0 {
 		s.line += k
 		s.lineStart = s.abs + int64(bytes.LastIndexByte(seg, '\n')) + 1
 	}
-	s.start += n
+	s.Start += n
 	s.abs += int64(n)
 }
 
@@ -113,28 +75,28 @@ func (s *source) next() ([]byte, error) {
 		return s.nextElement()
 	}
 	for {
-		i := bytes.IndexByte(s.buf[s.start:s.end], '\n')
+		i := bytes.IndexByte(s.Buf[s.Start:s.End], '\n')
 		if i < 0 {
-			if s.fill() {
+			if s.Fill() {
 				continue
 			}
-			if s.rerr != nil {
-				return nil, fmt.Errorf("%s: read: %w", s.name, s.rerr)
+			if s.Err != nil {
+				return nil, fmt.Errorf("%s: read: %w", s.name, s.Err)
 			}
-			i = s.end - s.start
+			i = s.End - s.Start
 			if i == 0 {
 				return nil, io.EOF
 			}
 		}
-		rec := s.buf[s.start : s.start+i]
+		rec := s.Buf[s.Start : s.Start+i]
 		s.recLine, s.recCol, s.recStart = s.line, 1, s.abs
 		n := i
-		if s.start+i < s.end {
+		if s.Start+i < s.End {
 			n++ // the newline
 			s.line++
 			s.lineStart = s.abs + int64(n)
 		}
-		s.start += n
+		s.Start += n
 		s.abs += int64(n)
 		if len(bytes.TrimSpace(rec)) == 0 {
 			continue
@@ -146,17 +108,17 @@ func (s *source) next() ([]byte, error) {
 // peekNonSpace skips whitespace (refilling) and returns the next byte.
 func (s *source) peekNonSpace() (byte, bool, error) {
 	for {
-		i := s.start
-		for i < s.end && isSpace(s.buf[i]) {
+		i := s.Start
+		for i < s.End && isSpace(s.Buf[i]) {
 			i++
 		}
-		s.advance(i - s.start)
-		if s.start < s.end {
-			return s.buf[s.start], true, nil
+		s.advance(i - s.Start)
+		if s.Start < s.End {
+			return s.Buf[s.Start], true, nil
 		}
-		if !s.fill() {
-			if s.rerr != nil {
-				return 0, false, fmt.Errorf("%s: read: %w", s.name, s.rerr)
+		if !s.Fill() {
+			if s.Err != nil {
+				return 0, false, fmt.Errorf("%s: read: %w", s.name, s.Err)
 			}
 			return 0, false, nil
 		}
@@ -219,18 +181,18 @@ func (s *source) nextElement() ([]byte, error) {
 // (strings and nesting), reading more input as needed.
 func (s *source) element() ([]byte, error) {
 	for {
-		end, complete := frameValue(s.buf[s.start:s.end])
-		if complete || (s.eof && !s.fill()) {
+		end, complete := frameValue(s.Buf[s.Start:s.End])
+		if complete || (s.EOF && !s.Fill()) {
 			if !complete {
-				end = s.end - s.start
+				end = s.End - s.Start
 			}
-			rec := s.buf[s.start : s.start+end]
+			rec := s.Buf[s.Start : s.Start+end]
 			s.recLine, s.recCol, s.recStart = s.line, s.col(), s.abs
 			s.advance(end)
 			return rec, nil
 		}
-		if !s.fill() && s.rerr != nil {
-			return nil, fmt.Errorf("%s: read: %w", s.name, s.rerr)
+		if !s.Fill() && s.Err != nil {
+			return nil, fmt.Errorf("%s: read: %w", s.name, s.Err)
 		}
 	}
 }
