@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -16,11 +17,15 @@ import (
 	"github.com/sluicehq/sluice/flows/template"
 	"github.com/sluicehq/sluice/internal/mask"
 	"github.com/sluicehq/sluice/internal/progress"
+	"github.com/sluicehq/sluice/internal/queue"
 	"github.com/sluicehq/sluice/internal/secrets"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
-// Engine runs flows in this process.
+// Engine executes flows: an executor (the state machine over stored task
+// runs) and a pool of workers fed by a queue. See doc.go for the API.
+// Configure the exported fields, then call Start (or just Run, which starts
+// and stops the engine around one execution).
 type Engine struct {
 	Repo  state.Repository
 	Store storage.Store
@@ -38,26 +43,42 @@ type Engine struct {
 	Envs        map[string]string
 	// Progress shows counters; nil logs them.
 	Progress *progress.Hub
-	// OnTaskRun is called on every task run state change (for live
+	// OnTaskRun is called on every committed task run state change (live
 	// display); it must not block.
 	OnTaskRun func(e *state.Execution, tr *state.TaskRun)
-
 	// Flows finds the flows core.Subflow runs; nil searches the running
 	// flow's folder.
 	Flows FlowLoader
 	// Registry holds the task types a stored flow is decoded with on
 	// restart; nil is plugin.Default.
 	Registry *plugin.Registry
-
 	// Secrets resolves {{ secret('NAME') }}; nil makes secret() an error.
 	Secrets *secrets.Resolver
 	// Masker hides secret values in task logs, errors and outputs; nil
 	// uses the masker of Secrets, or one per task run.
 	Masker *mask.Masker
+	// Workers is the number of task runs running at once (default 16).
+	Workers int
+	// Queue feeds the workers; nil is an in-process queue.Local.
+	Queue queue.Queue
+	// TakeOver makes Start load and run on the RUNNING executions that have
+	// no owner (handed back by a server that shut down). `sluice server`
+	// sets it; a one-shot `sluice run` does not adopt others' work.
+	TakeOver bool
+	// StartDelay, when set, is told the start delay of every task run
+	// (created → taken by a worker): metrics, benchmarks. It must not block.
+	StartDelay func(time.Duration)
+	// Lease is how old an owner's heartbeat may be before its executions
+	// count as orphaned (default 1 minute); the heartbeat runs every
+	// Lease/4.
+	Lease time.Duration
 
-	templates       sync.Map // source → *template.Template
-	depth           int      // subflow nesting
-	parentExecution string
+	templates sync.Map // source → *template.Template
+
+	mu    sync.Mutex
+	x     *executor
+	hooks []EndHook
+	subs  subscribers
 }
 
 // EnvsFromEnviron collects SLUICE_ENV_NAME variables as {{ envs.name }}
@@ -97,6 +118,15 @@ func (e *Engine) masker() *mask.Masker {
 	return e.Masker
 }
 
+// parseStored decodes the flow stored with an execution.
+func (e *Engine) parseStored(ex *state.Execution) (*Flow, error) {
+	f, err := ParseWith(e.Registry, ex.FlowFile, []byte(ex.FlowSource))
+	if err != nil {
+		return nil, fmt.Errorf("stored flow of execution %s: %w", ex.ID, err)
+	}
+	return f, nil
+}
+
 func (e *Engine) parse(src string) (*template.Template, error) {
 	if t, ok := e.templates.Load(src); ok {
 		return t.(*template.Template), nil
@@ -115,388 +145,200 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Run starts a new execution of f with raw inputs (converted by
-// ParseInputs; a mismatch is an *InputError and nothing runs) and runs it to
-// the end. Other errors are failures of the engine itself (state storage);
-// a failed flow is an execution in state FAILED with a nil error.
-func (e *Engine) Run(ctx context.Context, f *Flow, raw map[string]any) (*state.Execution, error) {
-	if f.Disabled {
-		return nil, &InputError{fmt.Errorf("flow %s.%s is disabled", f.Namespace, f.ID)}
+// ErrNotRunning is returned by calls that need a started engine.
+var ErrNotRunning = errors.New("engine is not running")
+
+// Start starts the executor, the workers and the heartbeat, and takes over
+// orphaned executions (RUNNING with no live owner): their task runs are run
+// again from the last committed state. It returns once the engine accepts
+// work; ctx bounds only the start itself.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.x != nil {
+		return nil
 	}
-	id := NewID()
-	inputs, err := ParseInputs(ctx, f, raw, e.Store, id)
+	x, err := newExecutor(e)
 	if err != nil {
-		return nil, &InputError{err}
+		return err
 	}
-	ex := &state.Execution{
-		ID: id, Namespace: f.Namespace, FlowID: f.ID,
-		FlowSource: string(f.Source), FlowFile: f.File,
-		State: state.Created, Inputs: inputs, Labels: f.Labels, ParentID: e.parentExecution,
-	}
-	return e.execute(ctx, f, ex, nil)
-}
-
-// Restart runs a FAILED, KILLED or PAUSED execution again under the same id:
-// task runs that ended SUCCESS or WARNING (and paused ones, which counts as
-// resuming them) keep their outputs and are not run again; the rest runs.
-// f is the flow to use, nil to re-parse the stored source (pass a fixed flow
-// to resume after correcting it).
-func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execution, error) {
-	ex, err := e.Repo.GetExecution(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	switch ex.State {
-	case state.Failed, state.Killed, state.Paused, state.Warning:
-	default:
-		return nil, fmt.Errorf("execution %s is %s: only FAILED, KILLED, PAUSED or WARNING executions can be restarted", ex.ID, ex.State)
-	}
-	if f == nil {
-		f, err = ParseWith(e.Registry, ex.FlowFile, []byte(ex.FlowSource))
-		if err != nil {
-			return nil, fmt.Errorf("stored flow of execution %s: %w", ex.ID, err)
-		}
-	}
-	if f.ID != ex.FlowID || f.Namespace != ex.Namespace {
-		return nil, fmt.Errorf("execution %s belongs to flow %s.%s, not %s.%s", ex.ID, ex.Namespace, ex.FlowID, f.Namespace, f.ID)
-	}
-	prev := map[string]*state.TaskRun{}
-	byID := map[string]*state.TaskRun{}
-	for _, tr := range ex.TaskRuns {
-		byID[tr.ID] = tr
-	}
-	defs := map[string]*plugin.TaskDef{}
-	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) { defs[t.ID] = t })
-	for _, tr := range ex.TaskRuns {
-		def := defs[tr.TaskID]
-		if def == nil || def.Info.Flowable {
-			continue
-		}
-		switch tr.State {
-		case state.Success, state.Warning, state.Paused:
-			prev[runKey(tr.TaskID, valueChain(defs, tr, byID))] = tr
-		}
-	}
-	ex.RestartCount++
-	ex.TaskRuns = nil
-	ex.End = time.Time{}
-	ex.FlowSource, ex.FlowFile = string(f.Source), f.File
-	return e.execute(ctx, f, ex, prev)
-}
-
-// valueChain rebuilds the Each iteration values a task run ran under.
-func valueChain(defs map[string]*plugin.TaskDef, tr *state.TaskRun, byID map[string]*state.TaskRun) []string {
-	var chain []string
-	cur := tr
-	for cur.ParentID != "" {
-		p, ok := byID[cur.ParentID]
-		if !ok {
-			break
-		}
-		if def := defs[p.TaskID]; def != nil && isEach(def) {
-			chain = append([]string{cur.Value}, chain...)
-		}
-		cur = p
-	}
-	return chain
-}
-
-func runKey(taskID string, values []string) string {
-	return taskID + "\x00" + strings.Join(values, "\x00")
-}
-
-// execution is the mutable state of one running execution.
-type execution struct {
-	eng  *Engine
-	flow *Flow
-	ex   *state.Execution
-	prev map[string]*state.TaskRun
-
-	depth int
-
-	mu      sync.Mutex
-	outputs []outputEntry
-	logs    *logSink
-}
-
-type outputEntry struct {
-	taskID string
-	values []string
-	out    map[string]any
-}
-
-func (e *Engine) execute(ctx context.Context, f *Flow, ex *state.Execution, prev map[string]*state.TaskRun) (*state.Execution, error) {
-	x := &execution{eng: e, flow: f, ex: ex, prev: prev, depth: e.depth}
-	x.logs = newLogSink(e.Repo)
-	defer x.logs.close()
-	ex.State = state.Running
-	ex.Start = time.Now()
-	if err := x.save(ctx); err != nil {
-		return ex, err
-	}
-	x.log(nil).Info("execution started", "flow", f.Namespace+"."+f.ID, "restart", ex.RestartCount)
-
-	st := x.runList(ctx, f.Tasks, scope{})
-	if st == state.Failed && len(f.Errors) > 0 {
-		x.log(nil).Info("running the flow's errors branch")
-		x.runList(context.WithoutCancel(ctx), f.Errors, scope{})
-	}
-	if ctx.Err() != nil && st != state.Success {
-		st = state.Killed
-	}
-	x.mu.Lock()
-	ex.State = st
-	ex.End = time.Now()
-	x.mu.Unlock()
-	x.log(nil).Info("execution ended", "state", string(st), "duration", ex.End.Sub(ex.Start).Round(time.Millisecond).String())
-	x.logs.close()
-	return ex, x.save(context.WithoutCancel(ctx))
-}
-
-func (x *execution) save(ctx context.Context) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.eng.Repo.SaveExecution(ctx, x.ex); err != nil {
-		return fmt.Errorf("saving execution %s: %w", x.ex.ID, err)
-	}
+	e.x = x
+	x.start()
 	return nil
 }
 
-// scope is where a task runs: its flowable parent and Each values.
-type scope struct {
-	parent *state.TaskRun
-	values []string // iteration values, outermost first
-	items  []any    // the same values as they were in the list
+// Shutdown stops taking task runs, lets running ones finish until ctx is
+// done, then cancels them and hands them back (their task runs return to
+// CREATED and their executions lose their owner, so the next engine to
+// start runs them). Executions keep their state.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	x := e.x
+	e.x = nil
+	e.mu.Unlock()
+	if x == nil {
+		return nil
+	}
+	return x.shutdown(ctx)
 }
 
-func (s scope) with(parent *state.TaskRun) scope {
-	s.parent = parent
-	return s
+func (e *Engine) executor() (*executor, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.x == nil {
+		return nil, ErrNotRunning
+	}
+	return e.x, nil
 }
 
-func (s scope) iterate(v string, item any) scope {
-	s.values = append(append([]string{}, s.values...), v)
-	s.items = append(append([]any{}, s.items...), item)
-	return s
+// SubmitOptions are the optional parts of a new execution.
+type SubmitOptions struct {
+	// Labels are added to the flow's labels (and win over them).
+	Labels map[string]string
+	// ParentID names the execution that caused this one (a Flow trigger).
+	ParentID string
+	// FlowRevision is the stored flow revision run (0: a file).
+	FlowRevision int
+	// ID is the new execution's id ("": a random one).
+	ID string
 }
 
-// runList runs tasks in order; the first failure stops the rest. WARNING
-// of any task makes the list WARNING.
-func (x *execution) runList(ctx context.Context, tasks []*plugin.TaskDef, sc scope) state.State {
-	result := state.Success
-	for _, t := range tasks {
-		if ctx.Err() != nil {
-			return state.Killed
-		}
-		st := x.runTask(ctx, t, sc)
-		switch st {
-		case state.Failed, state.Killed, state.Paused:
-			return st
-		case state.Warning:
-			result = state.Warning
-		}
-	}
-	return result
-}
-
-// newTaskRun registers a task run in the execution.
-func (x *execution) newTaskRun(t *plugin.TaskDef, sc scope) *state.TaskRun {
-	tr := &state.TaskRun{ID: NewID(), TaskID: t.ID, State: state.Created}
-	if sc.parent != nil {
-		tr.ParentID = sc.parent.ID
-	}
-	if n := len(sc.values); n > 0 {
-		tr.Value = sc.values[n-1]
-	}
-	x.mu.Lock()
-	x.ex.TaskRuns = append(x.ex.TaskRuns, tr)
-	x.mu.Unlock()
-	return tr
-}
-
-func (x *execution) setState(ctx context.Context, tr *state.TaskRun, st state.State) {
-	x.mu.Lock()
-	tr.State = st
-	now := time.Now()
-	if st == state.Running && tr.Start.IsZero() {
-		tr.Start = now
-	}
-	if st.Terminated() || st == state.Paused {
-		tr.End = now
-	}
-	x.mu.Unlock()
-	if err := x.save(context.WithoutCancel(ctx)); err != nil {
-		x.log(tr).Error("could not save state", "error", err)
-	}
-	if h := x.eng.OnTaskRun; h != nil {
-		x.mu.Lock()
-		cp := *tr
-		x.mu.Unlock()
-		h(x.ex, &cp)
-	}
-}
-
-func (x *execution) setOutputs(t *plugin.TaskDef, sc scope, out map[string]any) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.outputs = append(x.outputs, outputEntry{taskID: t.ID, values: sc.values, out: out})
-}
-
-// outputsView builds {{ outputs }}: outputs of tasks inside Each are keyed
-// by their iteration values (outputs.task[value].key).
-func (x *execution) outputsView() map[string]any {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	view := map[string]any{}
-	for _, o := range x.outputs {
-		if len(o.values) == 0 {
-			view[o.taskID] = o.out
-			continue
-		}
-		m, _ := view[o.taskID].(map[string]any)
-		if m == nil {
-			m = map[string]any{}
-			view[o.taskID] = m
-		}
-		for i, v := range o.values {
-			if i == len(o.values)-1 {
-				m[v] = o.out
-				break
-			}
-			next, _ := m[v].(map[string]any)
-			if next == nil {
-				next = map[string]any{}
-				m[v] = next
-			}
-			m = next
-		}
-	}
-	return view
-}
-
-// vars is the template context of a task run.
-func (x *execution) vars(t *plugin.TaskDef, tr *state.TaskRun, sc scope, attempt int) map[string]any {
-	f := x.flow
-	variables := map[string]any{}
-	for k, v := range x.eng.DefaultVars {
-		variables[k] = v
-	}
-	for k, v := range f.Variables {
-		variables[k] = v
-	}
-	for k, v := range x.eng.Vars {
-		variables[k] = v
-	}
-	taskrun := map[string]any{
-		"id": tr.ID, "startDate": tr.Start, "attemptsCount": attempt,
-	}
-	if sc.parent != nil {
-		taskrun["parentId"] = sc.parent.ID
-	}
-	ctx := map[string]any{
-		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace},
-		"execution": map[string]any{"id": x.ex.ID, "startDate": x.ex.Start},
-		"inputs":    x.ex.Inputs,
-		"outputs":   x.outputsView(),
-		"vars":      variables,
-		"task":      map[string]any{"id": t.ID, "type": t.Type},
-		"taskrun":   taskrun,
-		"labels":    f.Labels,
-	}
-	if x.eng.Globals != nil {
-		ctx["globals"] = x.eng.Globals
-	} else {
-		ctx["globals"] = map[string]any{}
-	}
-	envs := map[string]any{}
-	for k, v := range x.eng.Envs {
-		envs[k] = v
-	}
-	ctx["envs"] = envs
-	if r := x.eng.Secrets; r != nil {
-		ctx[template.SecretsVar] = template.Secrets(func(name string) (string, error) {
-			return r.Get(context.Background(), name)
-		})
-	}
-	if ctx["inputs"] == nil {
-		ctx["inputs"] = map[string]any{}
-	}
-	if n := len(sc.values); n > 0 {
-		taskrun["value"] = sc.values[n-1]
-		// parents[0] is the closest enclosing iteration, as in Kestra.
-		var parents []any
-		for i := n - 2; i >= 0; i-- {
-			parents = append(parents, map[string]any{"taskrun": map[string]any{"value": sc.values[i]}})
-		}
-		if len(parents) > 0 {
-			ctx["parent"] = parents[0]
-			ctx["parents"] = parents
-		}
-	}
-	return ctx
-}
-
-func (x *execution) log(tr *state.TaskRun) *slog.Logger {
-	h := &runHandler{x: x, level: x.eng.LogLevel}
-	if tr != nil {
-		h.taskRunID, h.taskID = tr.ID, tr.TaskID
-	}
-	return slog.New(h)
-}
-
-// runTask runs one task (or flowable) and returns its final state.
-func (x *execution) runTask(ctx context.Context, t *plugin.TaskDef, sc scope) state.State {
-	if t.Disabled {
-		return state.Success
-	}
-	if !t.Info.Flowable && x.prev != nil {
-		if old, ok := x.prev[runKey(t.ID, sc.values)]; ok {
-			return x.reuse(ctx, t, sc, old)
-		}
-	}
-	tr := x.newTaskRun(t, sc)
-	x.setState(ctx, tr, state.Running)
-	var st state.State
-	var err error
-	if t.Info.Flowable {
-		st, err = x.runFlowable(ctx, t, tr, sc)
-	} else {
-		st, err = x.runAttempts(ctx, t, tr, sc)
-	}
+// Submit creates an execution of f with raw inputs (converted by
+// ParseInputs; a mismatch is an *InputError and nothing is stored) and
+// returns it as stored, CREATED or RUNNING; it runs on the engine's
+// workers. Wait follows it to its end.
+func (e *Engine) Submit(ctx context.Context, f *Flow, raw map[string]any, opts SubmitOptions) (*state.Execution, error) {
+	x, err := e.executor()
 	if err != nil {
-		x.mu.Lock()
-		tr.Error = err.Error()
-		x.mu.Unlock()
-		if st == state.Failed {
-			x.log(tr).Error("task failed", "error", err.Error())
-		}
+		return nil, err
 	}
-	x.setState(ctx, tr, st)
-	return st
+	return x.submit(ctx, f, raw, opts, nil)
 }
 
-// reuse records a task run of the previous attempt of a restarted
-// execution without running it again.
-func (x *execution) reuse(ctx context.Context, t *plugin.TaskDef, sc scope, old *state.TaskRun) state.State {
-	tr := *old
-	if sc.parent != nil {
-		tr.ParentID = sc.parent.ID
-	} else {
-		tr.ParentID = ""
+// Wait blocks until the execution has ended (or paused) and returns it with
+// its task runs. An execution this engine does not run is read from the
+// repository as it is.
+func (e *Engine) Wait(ctx context.Context, id string) (*state.Execution, error) {
+	x, err := e.executor()
+	if err != nil {
+		return e.Repo.GetExecution(ctx, id)
 	}
-	st := tr.State
-	if st == state.Paused {
-		st = state.Success
-		tr.End = time.Now()
-		x.log(&tr).Info("resumed")
+	return x.wait(ctx, id)
+}
+
+// Run runs f to its end in this engine, starting the engine first when it
+// is not (and stopping it after). Cancelling ctx kills the execution. A
+// failed flow is an execution in state FAILED with a nil error; an error is
+// an *InputError (nothing ran) or a failure of the engine itself (a
+// *state.WriteError when the state database could not be written).
+func (e *Engine) Run(ctx context.Context, f *Flow, raw map[string]any) (*state.Execution, error) {
+	return e.oneShot(ctx, func(x *executor) (*state.Execution, error) {
+		if f.Disabled {
+			return nil, &InputError{fmt.Errorf("flow %s.%s is disabled", f.Namespace, f.ID)}
+		}
+		return x.submit(ctx, f, raw, SubmitOptions{}, nil)
+	})
+}
+
+// oneShot starts the engine if needed, runs start, follows the execution it
+// returns to its end (killing it when ctx is cancelled) and stops the engine
+// if it started it.
+func (e *Engine) oneShot(ctx context.Context, start func(*executor) (*state.Execution, error)) (*state.Execution, error) {
+	e.mu.Lock()
+	started := e.x == nil
+	e.mu.Unlock()
+	if started {
+		if err := e.Start(context.WithoutCancel(ctx)); err != nil {
+			return nil, err
+		}
+		defer e.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // the execution's outcome is what matters
 	}
-	tr.State = st
-	x.mu.Lock()
-	x.ex.TaskRuns = append(x.ex.TaskRuns, &tr)
-	x.mu.Unlock()
-	if tr.Outputs != nil {
-		x.setOutputs(t, sc, tr.Outputs)
+	x, err := e.executor()
+	if err != nil {
+		return nil, err
 	}
-	x.setState(ctx, &tr, st)
-	return st
+	ex, err := start(x)
+	if err != nil {
+		return ex, err
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = x.kill(context.WithoutCancel(ctx), ex.ID)
+		case <-done:
+		}
+	}()
+	defer close(done)
+	return x.wait(context.WithoutCancel(ctx), ex.ID)
+}
+
+// control runs a change of an execution: on a started engine it returns
+// once the execution runs again; on an engine not started (the CLI) it runs
+// the execution to its end, as Run does. (Resume, Restart, Replay and
+// MarkAs behave the same way.)
+func (e *Engine) control(ctx context.Context, fn func(*executor) (*state.Execution, error)) (*state.Execution, error) {
+	e.mu.Lock()
+	x := e.x
+	e.mu.Unlock()
+	if x != nil {
+		return fn(x)
+	}
+	return e.oneShot(ctx, fn)
+}
+
+// Kill stops an execution: queued task runs are KILLED, running ones are
+// cancelled, and the execution ends KILLED once they have stopped.
+func (e *Engine) Kill(ctx context.Context, id string) error {
+	x, err := e.executor()
+	if err != nil {
+		return err
+	}
+	return x.kill(ctx, id)
+}
+
+// Resume continues a PAUSED execution: its paused task runs go on (a Pause
+// runs its tasks). It returns once the execution runs again.
+func (e *Engine) Resume(ctx context.Context, id string) (*state.Execution, error) {
+	return e.control(ctx, func(x *executor) (*state.Execution, error) { return x.resume(ctx, id) })
+}
+
+// Restart runs a FAILED or KILLED execution again under the same id, as
+// Kestra's ExecutionService.restart: the execution goes RESTARTED (kept in
+// its history, RestartCount+1), its failed task runs run again with a new
+// attempt and their flowable parents run again; task runs that succeeded
+// keep their outputs. f is the flow to use (a corrected file, or a newer
+// stored revision), nil to re-parse the stored source; with f, succeeded
+// task runs whose task definition changed run again too (logged). A PAUSED
+// execution is resumed. It returns once the execution runs again.
+func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execution, error) {
+	return e.control(ctx, func(x *executor) (*state.Execution, error) { return x.restart(ctx, id, f) })
+}
+
+// Replay creates a new execution (ParentID: the replayed one) that starts
+// again from taskRunID, as Kestra's ExecutionService.replay: task runs
+// before it keep their outputs, it and everything after it run again. A
+// task run inside Each names one iteration. f as for Restart.
+func (e *Engine) Replay(ctx context.Context, id, taskRunID string, f *Flow) (*state.Execution, error) {
+	return e.control(ctx, func(x *executor) (*state.Execution, error) { return x.replay(ctx, id, taskRunID, f) })
+}
+
+// MarkAs sets a task run of an ended execution to st (SUCCESS, WARNING,
+// FAILED...) and resumes the execution from there, as Kestra's
+// ExecutionService.markAs: its flowable parents run again and decide.
+func (e *Engine) MarkAs(ctx context.Context, id, taskRunID string, st state.State) (*state.Execution, error) {
+	return e.control(ctx, func(x *executor) (*state.Execution, error) { return x.markAs(ctx, id, taskRunID, st) })
+}
+
+// EndHook is called once per execution end (SUCCESS, WARNING, FAILED,
+// KILLED), after the end is committed, in end order, on one goroutine of
+// the engine: a slow hook delays the next ones, not the executor.
+type EndHook func(ctx context.Context, ex *state.Execution)
+
+// OnEnd registers an execution-end hook (Flow triggers, listeners,
+// metrics). Register hooks before Start.
+func (e *Engine) OnEnd(h EndHook) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.hooks = append(e.hooks, h)
 }

@@ -13,7 +13,7 @@ import (
 // runHandler sends a task run's log records to the engine's logger and to
 // the repository.
 type runHandler struct {
-	x         *execution
+	r         *run
 	level     slog.Level
 	taskID    string
 	taskRunID string
@@ -40,11 +40,11 @@ func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
 			attrs[k] = d.String()
 		}
 	}
-	h.x.logs.add(state.LogEntry{
-		ExecutionID: h.x.ex.ID, TaskRunID: h.taskRunID, TaskID: h.taskID,
+	h.r.x.logs.add(state.LogEntry{
+		ExecutionID: h.r.ex.ID, TaskRunID: h.taskRunID, TaskID: h.taskID,
 		Time: r.Time, Level: loglevel.Name(r.Level), Message: r.Message, Attrs: attrs,
 	})
-	if l := h.x.eng.Logger; l != nil && l.Enabled(ctx, r.Level) {
+	if l := h.r.x.e.Logger; l != nil && l.Enabled(ctx, r.Level) {
 		out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
 		if h.taskID != "" {
 			out.AddAttrs(slog.String("task", h.taskID))
@@ -68,10 +68,12 @@ func (h *runHandler) WithGroup(name string) slog.Handler {
 	return &c
 }
 
-// logSink batches log entries into the repository from a goroutine so that
-// a chatty task never waits on the database.
+// logSink batches the log entries of every execution of the engine into
+// the repository from one goroutine, so that a chatty task never waits on
+// the database; stored lines are published to subscribers.
 type logSink struct {
 	repo    state.Repository
+	subs    *subscribers
 	mu      sync.Mutex
 	buf     []state.LogEntry
 	wake    chan struct{}
@@ -80,8 +82,8 @@ type logSink struct {
 	closed  bool
 }
 
-func newLogSink(repo state.Repository) *logSink {
-	s := &logSink{repo: repo, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newLogSink(repo state.Repository, subs *subscribers) *logSink {
+	s := &logSink{repo: repo, subs: subs, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.loop()
 	return s
 }
@@ -109,7 +111,8 @@ func (s *logSink) loop() {
 		if !open {
 			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		// Let lines gather: one transaction for many of them.
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -118,8 +121,15 @@ func (s *logSink) flush() {
 	batch := s.buf
 	s.buf = nil
 	s.mu.Unlock()
-	if len(batch) > 0 {
-		_ = s.repo.AppendLogs(context.Background(), batch)
+	if len(batch) == 0 {
+		return
+	}
+	if err := s.repo.AppendLogs(context.Background(), batch); err != nil {
+		return
+	}
+	for i := range batch {
+		l := batch[i]
+		s.subs.publish(Event{Kind: EventLog, ExecutionID: l.ExecutionID, Log: &l})
 	}
 }
 

@@ -7,81 +7,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/flows/plugin"
-	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/internal/rows"
 )
-
-// runAttempts runs a task with its retry policy and timeout.
-func (x *execution) runAttempts(ctx context.Context, t *plugin.TaskDef, tr *state.TaskRun, sc scope) (state.State, error) {
-	first := time.Now()
-	for attempt := 1; ; attempt++ {
-		start := time.Now()
-		out, err := x.attempt(ctx, t, tr, sc, attempt)
-		st := state.Success
-		var warn *plugin.WarningError
-		switch {
-		case err == nil:
-		case errors.As(err, &warn):
-			st, err = state.Warning, nil
-			x.log(tr).Warn(warn.Error())
-		case errors.Is(err, plugin.ErrPaused):
-			st = state.Paused
-		case ctx.Err() != nil:
-			st = state.Killed
-		default:
-			st = state.Failed
-		}
-		x.mu.Lock()
-		a := state.Attempt{State: st, Start: start, End: time.Now()}
-		if err != nil {
-			a.Error = err.Error()
-		}
-		tr.Attempts = append(tr.Attempts, a)
-		if out != nil {
-			tr.Outputs = out
-		}
-		x.mu.Unlock()
-		if st != state.Failed {
-			if out != nil {
-				x.setOutputs(t, sc, out)
-			}
-			if st == state.Success && attempt > 1 && t.Retry != nil && t.Retry.WarningOnRetry {
-				st = state.Warning
-			}
-			if st == state.Paused {
-				return st, nil
-			}
-			return st, err
-		}
-		wait, ok := nextRetry(t.Retry, attempt, time.Since(first))
-		if ok && plugin.IsPermanent(err) {
-			// A template that does not render or a value that does not
-			// convert fails the same way on every attempt.
-			x.log(tr).Warn("not retried: the error is in the flow or the data, not transient", "attempt", attempt)
-			ok = false
-		}
-		if !ok {
-			if attempt > 1 {
-				err = fmt.Errorf("after %d attempts: %w", attempt, err)
-			}
-			return state.Failed, err
-		}
-		x.log(tr).Warn("attempt failed, retrying", "attempt", attempt, "wait", wait.String(), "error", err.Error())
-		x.setState(ctx, tr, state.Retrying)
-		select {
-		case <-ctx.Done():
-			return state.Killed, err
-		case <-time.After(wait):
-		}
-		x.setState(ctx, tr, state.Running)
-	}
-}
 
 // nextRetry returns how long to wait before attempt+1, or false to stop.
 func nextRetry(r *plugin.Retry, attempt int, elapsed time.Duration) (time.Duration, bool) {
@@ -124,22 +55,27 @@ func nextRetry(r *plugin.Retry, attempt int, elapsed time.Duration) (time.Durati
 	return wait, true
 }
 
-// attempt renders a fresh copy of the task's properties and runs it once.
-func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.TaskRun, sc scope, n int) (out map[string]any, err error) {
-	vars := x.vars(t, tr, sc, n)
-	rc := plugin.NewRunContext(plugin.RunConfig{
-		Namespace: x.flow.Namespace, FlowID: x.flow.ID, ExecutionID: x.ex.ID,
-		TaskID: t.ID, TaskRunID: tr.ID, Value: tr.Value, Attempt: n,
-		Store:    x.eng.Store,
-		Logger:   x.log(tr),
-		KV:       x.eng.Repo.KV(x.flow.Namespace, x.flow.ID),
-		Render:   func(s string) (string, error) { return x.render(s, vars) },
-		Eval:     func(s string) (any, error) { return x.eval(s, vars) },
+// runContext builds the run context of one attempt of a task run.
+func (r *run) runContext(n *node, vars map[string]any, attempt int) *plugin.RunContext {
+	return plugin.NewRunContext(plugin.RunConfig{
+		Namespace: r.flow.Namespace, FlowID: r.flow.ID, ExecutionID: r.ex.ID,
+		TaskID: n.tr.TaskID, TaskRunID: n.tr.ID, Value: n.tr.Value, Attempt: attempt,
+		Store:    r.x.e.Store,
+		Logger:   r.log(n),
+		KV:       r.x.repo.KV(r.flow.Namespace, r.flow.ID),
+		Render:   func(s string) (string, error) { return r.render(s, vars) },
+		Eval:     func(s string) (any, error) { return r.eval(s, vars) },
 		Vars:     vars,
-		Progress: x.eng.Progress,
-		BaseDir:  x.flow.Dir(),
-		Masker:   x.eng.masker(),
+		Progress: r.x.e.Progress,
+		BaseDir:  r.flow.Dir(),
+		Masker:   r.x.e.masker(),
 	})
+}
+
+// attempt renders a fresh copy of the task's properties and runs it once.
+func (r *run) attempt(ctx context.Context, w *workItem) (out map[string]any, err error) {
+	t := w.def
+	rc := w.rc
 	defer rc.Cleanup()
 	defer func() {
 		if p := recover(); p != nil {
@@ -154,15 +90,8 @@ func (x *execution) attempt(ctx context.Context, t *plugin.TaskDef, tr *state.Ta
 	if err != nil {
 		return nil, err
 	}
-	if err := x.renderProps(rc, reflect.ValueOf(props), vars); err != nil {
+	if err := r.renderProps(rc, reflect.ValueOf(props), w.vars); err != nil {
 		return nil, plugin.Permanent(err)
-	}
-	if sf, ok := props.(*Subflow); ok {
-		res, err := x.runSubflow(ctx, sf, tr)
-		if res != nil {
-			out = normalizeOutputs(res)
-		}
-		return out, err
 	}
 	task, ok := props.(plugin.Task)
 	if !ok {
@@ -206,22 +135,22 @@ func maskOutputs(rc *plugin.RunContext, out map[string]any) map[string]any {
 	return rc.Masker().Value(out).(map[string]any)
 }
 
-func (x *execution) render(src string, vars map[string]any) (string, error) {
+func (r *run) render(src string, vars map[string]any) (string, error) {
 	if !isTemplate(src) {
 		return src, nil
 	}
-	t, err := x.eng.parse(src)
+	t, err := r.x.e.parse(src)
 	if err != nil {
 		return "", err
 	}
 	return t.Render(vars)
 }
 
-func (x *execution) eval(src string, vars map[string]any) (any, error) {
+func (r *run) eval(src string, vars map[string]any) (any, error) {
 	if !isTemplate(src) {
 		return src, nil
 	}
-	t, err := x.eng.parse(src)
+	t, err := r.x.e.parse(src)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +161,7 @@ func (x *execution) eval(src string, vars map[string]any) (any, error) {
 // place: string fields with Render, values of `any` fields with Eval (so a
 // lone {{ expr }} keeps its type). Secret-tagged values are registered with
 // the run context.
-func (x *execution) renderProps(rc *plugin.RunContext, v reflect.Value, vars map[string]any) error {
+func (r *run) renderProps(rc *plugin.RunContext, v reflect.Value, vars map[string]any) error {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return nil
@@ -249,7 +178,7 @@ func (x *execution) renderProps(rc *plugin.RunContext, v reflect.Value, vars map
 			continue
 		}
 		if p.Template {
-			if err := x.renderValue(f, vars); err != nil {
+			if err := r.renderValue(f, vars); err != nil {
 				return fmt.Errorf("property %q: %w", p.Name, err)
 			}
 		}
@@ -260,11 +189,11 @@ func (x *execution) renderProps(rc *plugin.RunContext, v reflect.Value, vars map
 	return nil
 }
 
-func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
+func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 	switch v.Kind() {
 	case reflect.String:
 		if s := v.String(); isTemplate(s) {
-			r, err := x.render(s, vars)
+			r, err := r.render(s, vars)
 			if err != nil {
 				return err
 			}
@@ -275,10 +204,10 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 			return nil
 		}
 		if v.Len() == 1 && v.Index(0).Kind() == reflect.String && strings.HasPrefix(v.Index(0).String(), listTemplateMarker) {
-			return x.renderList(v, strings.TrimPrefix(v.Index(0).String(), listTemplateMarker), vars)
+			return r.renderList(v, strings.TrimPrefix(v.Index(0).String(), listTemplateMarker), vars)
 		}
 		for i := 0; i < v.Len(); i++ {
-			if err := x.renderValue(v.Index(i), vars); err != nil {
+			if err := r.renderValue(v.Index(i), vars); err != nil {
 				return fmt.Errorf("[%d]: %w", i, err)
 			}
 		}
@@ -289,7 +218,7 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 		for iter.Next() {
 			e := reflect.New(v.Type().Elem()).Elem()
 			e.Set(iter.Value())
-			if err := x.renderValue(e, vars); err != nil {
+			if err := r.renderValue(e, vars); err != nil {
 				return fmt.Errorf("%v: %w", iter.Key(), err)
 			}
 			updates = append(updates, kv{iter.Key(), e})
@@ -301,7 +230,7 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 		if v.IsNil() {
 			return nil
 		}
-		r, err := x.renderAny(v.Elem().Interface(), vars)
+		r, err := r.renderAny(v.Elem().Interface(), vars)
 		if err != nil {
 			return err
 		}
@@ -314,14 +243,14 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 		if v.IsNil() {
 			return nil
 		}
-		return x.renderValue(v.Elem(), vars)
+		return r.renderValue(v.Elem(), vars)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			sf := v.Type().Field(i)
 			if !sf.IsExported() || sf.Tag.Get("template") == "false" {
 				continue
 			}
-			if err := x.renderValue(v.Field(i), vars); err != nil {
+			if err := r.renderValue(v.Field(i), vars); err != nil {
 				return err
 			}
 		}
@@ -331,8 +260,8 @@ func (x *execution) renderValue(v reflect.Value, vars map[string]any) error {
 
 // renderList evaluates a template standing for a whole list of strings: a
 // list value, or a string holding a JSON array.
-func (x *execution) renderList(v reflect.Value, src string, vars map[string]any) error {
-	items, err := x.eachValues(src, vars)
+func (r *run) renderList(v reflect.Value, src string, vars map[string]any) error {
+	items, err := r.eachValues(src, vars)
 	if err != nil {
 		return err
 	}
@@ -344,170 +273,47 @@ func (x *execution) renderList(v reflect.Value, src string, vars map[string]any)
 	return nil
 }
 
-func (x *execution) renderAny(v any, vars map[string]any) (any, error) {
+func (r *run) renderAny(v any, vars map[string]any) (any, error) {
 	switch t := v.(type) {
 	case string:
-		return x.eval(t, vars)
+		return r.eval(t, vars)
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			r, err := x.renderAny(e, vars)
+			rv, err := r.renderAny(e, vars)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			out[i] = r
+			out[i] = rv
 		}
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			r, err := x.renderAny(e, vars)
+			rv, err := r.renderAny(e, vars)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
-			out[k] = r
+			out[k] = rv
 		}
 		return out, nil
 	}
 	return v, nil
 }
 
-// runFlowable runs the children of a flowable task.
-func (x *execution) runFlowable(ctx context.Context, t *plugin.TaskDef, tr *state.TaskRun, sc scope) (state.State, error) {
-	child := sc.with(tr)
-	var st state.State
-	var err error
-	switch p := t.Props.(type) {
-	case *Sequential:
-		st = x.runList(ctx, p.Tasks, child)
-	case *AllowFailure:
-		st = x.runList(ctx, p.Tasks, child)
-		if st == state.Failed {
-			x.log(tr).Warn("a task failed; allowed, continuing with WARNING")
-			st = state.Warning
-		}
-	case *Parallel:
-		groups := make([][]*plugin.TaskDef, len(p.Tasks))
-		for i, c := range p.Tasks {
-			groups[i] = []*plugin.TaskDef{c}
-		}
-		st = x.runParallel(ctx, groups, make([]scope, len(groups)), child, p.Concurrent)
-	case *EachSequential, *EachParallel:
-		st, err = x.runEach(ctx, t, tr, child)
-	case *Switch:
-		st, err = x.runSwitch(ctx, t, tr, child)
-	default:
-		return state.Failed, fmt.Errorf("unknown flowable %T", t.Props)
-	}
-	if st == state.Failed && len(t.Errors) > 0 {
-		x.log(tr).Info("running the errors branch")
-		x.runList(context.WithoutCancel(ctx), t.Errors, child)
-	}
-	if st == state.Failed && err == nil {
-		err = errors.New("a child task failed")
-	}
-	return st, err
-}
-
-// runParallel runs groups (each a sequential list) at once, at most limit
-// at a time. After a failure no new group starts; running ones finish.
-func (x *execution) runParallel(ctx context.Context, groups [][]*plugin.TaskDef, scopes []scope, base scope, limit int) state.State {
-	if limit <= 0 || limit > len(groups) {
-		limit = len(groups)
-	}
-	sem := make(chan struct{}, max(limit, 1))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	result := state.Success
-	failed := false
-	for i, g := range groups {
-		sem <- struct{}{}
-		mu.Lock()
-		stop := failed
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			<-sem
-			break
-		}
-		sc := base
-		if scopes[i].values != nil {
-			sc = scopes[i]
-		}
-		wg.Add(1)
-		go func(g []*plugin.TaskDef, sc scope) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			st := x.runList(ctx, g, sc)
-			mu.Lock()
-			defer mu.Unlock()
-			switch st {
-			case state.Failed, state.Killed, state.Paused:
-				failed = true
-				if result != state.Failed {
-					result = st
-				}
-			case state.Warning:
-				if result == state.Success {
-					result = state.Warning
-				}
-			}
-		}(g, sc)
-	}
-	wg.Wait()
-	if ctx.Err() != nil && result == state.Success {
-		return state.Killed
-	}
-	return result
-}
-
-func (x *execution) runEach(ctx context.Context, t *plugin.TaskDef, tr *state.TaskRun, sc scope) (state.State, error) {
-	props, err := t.NewProps()
-	if err != nil {
-		return state.Failed, err
-	}
-	vars := x.vars(t, tr, sc, 1)
-	var raw any
-	var tasks []*plugin.TaskDef
-	concurrent := 1
-	switch p := props.(type) {
-	case *EachSequential:
-		raw, tasks = p.Value, p.Tasks
-	case *EachParallel:
-		raw, tasks, concurrent = p.Value, p.Tasks, p.Concurrent
-	}
-	items, err := x.eachValues(raw, vars)
-	if err != nil {
-		return state.Failed, fmt.Errorf("value: %w", err)
-	}
-	groups := make([][]*plugin.TaskDef, len(items))
-	scopes := make([]scope, len(items))
-	for i, it := range items {
-		groups[i] = tasks
-		scopes[i] = sc.iterate(valueString(it), it)
-	}
-	if _, seq := props.(*EachSequential); seq {
-		result := state.Success
-		for i := range items {
-			st := x.runList(ctx, tasks, scopes[i])
-			switch st {
-			case state.Failed, state.Killed, state.Paused:
-				return st, nil
-			case state.Warning:
-				result = state.Warning
-			}
-		}
-		return result, nil
-	}
-	return x.runParallel(ctx, groups, scopes, sc, concurrent), nil
-}
-
 // eachValues turns Each's value into a list: a YAML list (items rendered),
 // or a string holding a JSON array after rendering.
-func (x *execution) eachValues(raw any, vars map[string]any) ([]any, error) {
-	r, err := x.renderAny(raw, vars)
+func (r *run) eachValues(raw any, vars map[string]any) ([]any, error) {
+	v, err := r.renderAny(raw, vars)
 	if err != nil {
 		return nil, err
 	}
+	return listValues(v)
+}
+
+// listValues turns a rendered Each value into a list: a list as it is, a
+// string holding a JSON array parsed.
+func listValues(r any) ([]any, error) {
 	switch v := r.(type) {
 	case []any:
 		return v, nil
@@ -542,33 +348,4 @@ func valueString(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-func (x *execution) runSwitch(ctx context.Context, t *plugin.TaskDef, tr *state.TaskRun, sc scope) (state.State, error) {
-	props, err := t.NewProps()
-	if err != nil {
-		return state.Failed, err
-	}
-	p := props.(*Switch)
-	vars := x.vars(t, tr, sc, 1)
-	value, err := x.render(p.Value, vars)
-	if err != nil {
-		return state.Failed, fmt.Errorf("value: %w", err)
-	}
-	tasks, ok := p.Cases[value]
-	out := map[string]any{"value": value, "defaults": !ok}
-	if !ok {
-		tasks = p.Defaults
-		cases := make([]string, 0, len(p.Cases))
-		for k := range p.Cases {
-			cases = append(cases, k)
-		}
-		sort.Strings(cases)
-		x.log(tr).Info("no case matched, running defaults", "value", value, "cases", strings.Join(cases, ","))
-	}
-	x.mu.Lock()
-	tr.Outputs = out
-	x.mu.Unlock()
-	x.setOutputs(t, sc, out)
-	return x.runList(ctx, tasks, sc), nil
 }

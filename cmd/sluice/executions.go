@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/internal/storage"
 )
@@ -29,6 +30,7 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer repo.Close()
+			reapOrphans(cmd, repo)
 			f.State = state.State(st)
 			exs, err := repo.ListExecutions(cmd.Context(), f)
 			if err != nil {
@@ -112,6 +114,7 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer repo.Close()
+			reapOrphans(cmd, repo)
 			store, err := g.openStore()
 			if err != nil {
 				return err
@@ -140,4 +143,16 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 	}
 	cmd.AddCommand(list, show, del)
 	return cmd
+}
+
+// reapOrphans kills the executions whose owning process is gone (a crash,
+// kill -9) so that no record claims to run; each is reported on stderr.
+func reapOrphans(cmd *cobra.Command, repo state.Repository) {
+	reaped, err := flows.ReapOrphans(cmd.Context(), repo, flows.DefaultLease)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: looking for orphaned executions: %v\n", err)
+	}
+	for _, ex := range reaped {
+		fmt.Fprintf(cmd.ErrOrStderr(), "execution %s (%s.%s) marked KILLED: %s\n", ex.ID, ex.Namespace, ex.FlowID, ex.Error)
+	}
 }

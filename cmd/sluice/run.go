@@ -26,6 +26,12 @@ type runFlags struct {
 	vars   []string
 }
 
+// exitStateLost is the exit code when the state database stopped taking
+// writes during a run: the execution was failed at the first lost write
+// (or, if even that could not be written, is killed as an orphan by the
+// next command that looks at it).
+const exitStateLost = 4
+
 // flowsDir is --flows: where core.Subflow looks for flows.
 var flowsDir string
 
@@ -168,6 +174,10 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 		var ie *flows.InputError
 		if errors.As(err, &ie) {
 			return invalid(err)
+		}
+		var we *state.WriteError
+		if errors.As(err, &we) {
+			return &exitError{code: exitStateLost, err: err}
 		}
 		return err
 	}

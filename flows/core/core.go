@@ -90,18 +90,19 @@ func (s *Sleep) Run(ctx context.Context, _ *plugin.RunContext) (plugin.Outputs, 
 }
 
 // Pause waits for a delay, or without one suspends the execution until
-// `sluice resume` (or `restart`) continues it.
+// `sluice resume` (or `restart`) continues it; its tasks run after that, in
+// order (Kestra 0.4's Pause is a Sequential that pauses first).
 type Pause struct {
-	Delay plugin.Duration `yaml:"delay" doc:"Wait this long and continue; without it the execution pauses until resumed."`
+	Delay plugin.Duration   `yaml:"delay" doc:"Wait this long and continue (no worker waits); without it the execution pauses until resumed."`
+	Tasks []*plugin.TaskDef `yaml:"tasks" doc:"Tasks run in order once the pause is over."`
 }
 
-// Run pauses.
-func (p *Pause) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs, error) {
-	if p.Delay <= 0 {
-		rc.Logger().Info("execution paused; continue it with: sluice resume " + rc.ExecutionID())
-		return nil, plugin.ErrPaused
-	}
-	return (&Sleep{Duration: p.Delay}).Run(ctx, rc)
+// ChildTasks is the tasks run after the pause.
+func (p *Pause) ChildTasks() [][]*plugin.TaskDef { return [][]*plugin.TaskDef{p.Tasks} }
+
+// Plan pauses (or waits the delay), then runs the tasks.
+func (p *Pause) Plan(context.Context, *plugin.RunContext) (*plugin.Plan, error) {
+	return &plugin.Plan{Groups: []plugin.Group{{Tasks: p.Tasks}}, Concurrent: 1, Pause: p.Delay <= 0, Delay: p.Delay.D()}, nil
 }
 
 func init() {
@@ -125,6 +126,7 @@ func init() {
 	})
 	plugin.Register(plugin.Info{
 		ID: "core.Pause", Aliases: []string{"io.kestra.core.tasks.flows.Pause", "io.kestra.plugin.core.flow.Pause"},
-		Title: "Pause the execution for a delay, or until resumed.", New: func() any { return &Pause{} }, Outputs: []plugin.Output{},
+		Title: "Pause the execution for a delay, or until resumed, then run tasks.", New: func() any { return &Pause{} }, Outputs: []plugin.Output{},
+		Flowable: true,
 	})
 }

@@ -142,3 +142,76 @@ func decodeAttempts(s sql.NullString) ([]Attempt, error) {
 	}
 	return as, nil
 }
+
+type historyJSON struct {
+	State  State `json:"state"`
+	DateUS int64 `json:"date_us"`
+}
+
+func encodeHistories(hs []StateChange) (any, error) {
+	if hs == nil {
+		return nil, nil
+	}
+	js := make([]historyJSON, len(hs))
+	for i, h := range hs {
+		js[i] = historyJSON{State: h.State, DateUS: micros(h.Date)}
+	}
+	b, err := json.Marshal(js)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func decodeHistories(s sql.NullString) ([]StateChange, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var js []historyJSON
+	if err := json.Unmarshal([]byte(s.String), &js); err != nil {
+		return nil, err
+	}
+	hs := make([]StateChange, len(js))
+	for i, h := range js {
+		hs[i] = StateChange{State: h.State, Date: fromMicros(h.DateUS)}
+	}
+	return hs, nil
+}
+
+type iterationJSON struct {
+	Value string   `json:"value,omitempty"`
+	Tasks []string `json:"tasks"`
+}
+
+func encodeIterations(its []Iteration) (any, error) {
+	if its == nil {
+		return nil, nil
+	}
+	js := make([]iterationJSON, len(its))
+	for i, it := range its {
+		js[i] = iterationJSON(it)
+		if js[i].Tasks == nil {
+			js[i].Tasks = []string{}
+		}
+	}
+	b, err := json.Marshal(js)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func decodeIterations(s sql.NullString) ([]Iteration, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var js []iterationJSON
+	if err := json.Unmarshal([]byte(s.String), &js); err != nil {
+		return nil, err
+	}
+	its := make([]Iteration, len(js))
+	for i, it := range js {
+		its[i] = Iteration(it)
+	}
+	return its, nil
+}

@@ -72,6 +72,26 @@ var migrations = [][]string{
 			PRIMARY KEY (namespace, flow_id, key)
 		)`,
 	},
+	// 2: the executor as a state machine: task runs updated one by one
+	// (ordered by position, found through an index), state histories,
+	// flowable plans, scheduled retries, the owning process and its
+	// heartbeat, subflow links.
+	{
+		`ALTER TABLE executions ADD COLUMN flow_revision INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE executions ADD COLUMN histories TEXT`,
+		`ALTER TABLE executions ADD COLUMN parent_task_run_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE executions ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE executions ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE executions ADD COLUMN owner_started_us INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE executions ADD COLUMN heartbeat_us INTEGER`,
+		`ALTER TABLE executions ADD COLUMN error TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX executions_by_owner ON executions (owner_host, owner_pid, owner_started_us)`,
+		`CREATE INDEX executions_by_parent ON executions (parent_id)`,
+		`ALTER TABLE task_runs ADD COLUMN histories TEXT`,
+		`ALTER TABLE task_runs ADD COLUMN iterations TEXT`,
+		`ALTER TABLE task_runs ADD COLUMN run_at_us INTEGER`,
+		`CREATE INDEX task_runs_by_position ON task_runs (execution_id, position)`,
+	},
 }
 
 // migrate brings db to the newest schema in steps, in one immediate

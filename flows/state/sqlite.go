@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers driver "sqlite"
@@ -35,46 +33,26 @@ type sqliteRepo struct {
 	w, r  *sql.DB
 	label string
 	stmts map[string]*sql.Stmt // hot write statements, prepared once on w
-
-	mu sync.Mutex
-	// saved remembers, per execution being run, what this process last
-	// wrote, so that a save after one task state change writes one row
-	// instead of all of them. Terminated executions are forgotten.
-	saved map[string]*savedExecution
 }
-
-type savedExecution struct {
-	token    int64
-	taskRuns map[string][]any // task run id → the column values written
-}
-
-// maxSaved bounds the memory of saved; past it the cache starts over (the
-// cost is one full rewrite per running execution).
-const maxSaved = 4096
 
 const (
-	sqlUpsertExecution = `INSERT INTO executions
-		(id, namespace, flow_id, flow_source, flow_file, state, inputs, labels, start_us, end_us, parent_id, restart_count, save_token)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			namespace = excluded.namespace, flow_id = excluded.flow_id,
-			flow_source = excluded.flow_source, flow_file = excluded.flow_file,
-			state = excluded.state, inputs = excluded.inputs, labels = excluded.labels,
-			start_us = excluded.start_us, end_us = excluded.end_us,
-			parent_id = excluded.parent_id, restart_count = excluded.restart_count,
-			save_token = excluded.save_token`
-	sqlSaveToken      = `SELECT save_token FROM executions WHERE id = ?`
+	execCols = `id, namespace, flow_id, flow_revision, flow_source, flow_file, state, histories, inputs, labels,
+		start_us, end_us, parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error`
+	sqlInsertExecution = `INSERT INTO executions (` + execCols + `, save_token)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
+	sqlUpdateExecution = `UPDATE executions SET namespace = ?, flow_id = ?, flow_revision = ?, flow_source = ?, flow_file = ?,
+		state = ?, histories = ?, inputs = ?, labels = ?, start_us = ?, end_us = ?, parent_id = ?, parent_task_run_id = ?,
+		restart_count = ?, owner_host = ?, owner_pid = ?, owner_started_us = ?, heartbeat_us = ?, error = ?
+		WHERE id = ? AND state = ?`
+	trCols            = `task_id, parent_id, value, state, histories, attempts, outputs, iterations, run_at_us, start_us, end_us, error`
+	sqlInsertTaskRun  = `INSERT INTO task_runs (execution_id, id, position, ` + trCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlNextPosition   = `SELECT COALESCE(MAX(position) + 1, 0) FROM task_runs WHERE execution_id = ?`
+	sqlUpdateTaskRun  = `UPDATE task_runs SET task_id = ?, parent_id = ?, value = ?, state = ?, histories = ?, attempts = ?, outputs = ?, iterations = ?, run_at_us = ?, start_us = ?, end_us = ?, error = ? WHERE execution_id = ? AND id = ? AND state = ?`
+	sqlTaskRunState   = `SELECT state FROM task_runs WHERE execution_id = ? AND id = ?`
+	sqlExecutionState = `SELECT state FROM executions WHERE id = ?`
 	sqlDeleteTaskRuns = `DELETE FROM task_runs WHERE execution_id = ?`
 	sqlDeleteTaskRun  = `DELETE FROM task_runs WHERE execution_id = ? AND id = ?`
-	sqlUpsertTaskRun  = `INSERT INTO task_runs
-		(execution_id, id, position, task_id, parent_id, value, state, attempts, outputs, start_us, end_us, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (execution_id, id) DO UPDATE SET
-			position = excluded.position, task_id = excluded.task_id, parent_id = excluded.parent_id,
-			value = excluded.value, state = excluded.state, attempts = excluded.attempts,
-			outputs = excluded.outputs, start_us = excluded.start_us, end_us = excluded.end_us,
-			error = excluded.error`
-	sqlInsertLog = `INSERT INTO logs (execution_id, task_run_id, task_id, time_us, level, message, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertLog      = `INSERT INTO logs (execution_id, task_run_id, task_id, time_us, level, message, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)`
 )
 
 func openSQLite(t sqliteTarget) (Repository, error) {
@@ -88,7 +66,7 @@ func openSQLite(t sqliteTarget) (Repository, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	repo := &sqliteRepo{w: w, r: w, label: t.label, saved: map[string]*savedExecution{}}
+	repo := &sqliteRepo{w: w, r: w, label: t.label}
 	if err := repo.init(context.Background(), t); err != nil {
 		repo.Close()
 		return nil, fmt.Errorf("state: open %s: %w", t.label, err)
@@ -101,7 +79,8 @@ func (s *sqliteRepo) init(ctx context.Context, t sqliteTarget) error {
 		return err
 	}
 	s.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{sqlUpsertExecution, sqlSaveToken, sqlDeleteTaskRuns, sqlDeleteTaskRun, sqlUpsertTaskRun, sqlInsertLog} {
+	for _, q := range []string{sqlInsertExecution, sqlUpdateExecution, sqlInsertTaskRun, sqlNextPosition, sqlUpdateTaskRun,
+		sqlTaskRunState, sqlExecutionState, sqlDeleteTaskRuns, sqlDeleteTaskRun, sqlInsertLog} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
@@ -143,29 +122,169 @@ func (s *sqliteRepo) Close() error {
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
+// Failures of the database itself (begin, commit) are *WriteError.
 func (s *sqliteRepo) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return &WriteError{Err: fmt.Errorf("begin: %w", err)}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return &WriteError{Err: fmt.Errorf("commit: %w", err)}
+	}
+	return nil
+}
+
+func (s *sqliteRepo) Tx(ctx context.Context, fn func(Tx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(&sqliteTx{s: s, tx: tx, next: map[string]int64{}})
+	})
+}
+
+// sqliteTx is one write transaction. next caches the next task-run position
+// of the executions it appended to.
+type sqliteTx struct {
+	s    *sqliteRepo
+	tx   *sql.Tx
+	next map[string]int64
+}
+
+func (t *sqliteTx) stmt(ctx context.Context, q string) *sql.Stmt {
+	return t.tx.StmtContext(ctx, t.s.stmts[q])
+}
+
+func (t *sqliteTx) CreateExecution(ctx context.Context, e *Execution) error {
+	if e == nil || e.ID == "" {
+		return errors.New("state: create execution: empty execution id")
+	}
+	row, err := encodeExecution(e)
+	if err != nil {
+		return fmt.Errorf("state: create execution %s: %w", e.ID, err)
+	}
+	var st string
+	err = t.stmt(ctx, sqlExecutionState).QueryRowContext(ctx, e.ID).Scan(&st)
+	if err == nil {
+		return fmt.Errorf("state: create execution %s: %w (it exists)", e.ID, ErrConflict)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return wrapWrite("create execution "+e.ID, err)
+	}
+	if _, err := t.stmt(ctx, sqlInsertExecution).ExecContext(ctx, row...); err != nil {
+		return wrapWrite("create execution "+e.ID, err)
+	}
+	return t.CreateTaskRuns(ctx, e.ID, e.TaskRuns...)
+}
+
+func (t *sqliteTx) UpdateExecution(ctx context.Context, e *Execution, from State) error {
+	row, err := encodeExecution(e)
+	if err != nil {
+		return fmt.Errorf("state: update execution %s: %w", e.ID, err)
+	}
+	args := append(row[1:], e.ID, string(from))
+	res, err := t.stmt(ctx, sqlUpdateExecution).ExecContext(ctx, args...)
+	if err != nil {
+		return wrapWrite("update execution "+e.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrapWrite("update execution "+e.ID, err)
+	} else if n == 0 {
+		var st string
+		err := t.stmt(ctx, sqlExecutionState).QueryRowContext(ctx, e.ID).Scan(&st)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("state: update execution %s: %w", e.ID, ErrNotFound)
+		}
+		return fmt.Errorf("state: update execution %s from %s: %w (it is %s)", e.ID, from, ErrConflict, st)
+	}
+	return nil
+}
+
+func (t *sqliteTx) CreateTaskRuns(ctx context.Context, executionID string, trs ...*TaskRun) error {
+	if len(trs) == 0 {
+		return nil
+	}
+	pos, ok := t.next[executionID]
+	if !ok {
+		if err := t.stmt(ctx, sqlNextPosition).QueryRowContext(ctx, executionID).Scan(&pos); err != nil {
+			return wrapWrite("create task runs of "+executionID, err)
+		}
+	}
+	ins := t.stmt(ctx, sqlInsertTaskRun)
+	for i, tr := range trs {
+		if tr == nil || tr.ID == "" {
+			return fmt.Errorf("state: create task runs of %s: task run %d has no id", executionID, i)
+		}
+		args, err := encodeTaskRun(tr)
+		if err != nil {
+			return fmt.Errorf("state: task run %s (task %s) of %s: %w", tr.ID, tr.TaskID, executionID, err)
+		}
+		if _, err := ins.ExecContext(ctx, append([]any{executionID, tr.ID, pos}, args...)...); err != nil {
+			if isConstraint(err) {
+				return fmt.Errorf("state: task run %s (task %s) of %s: %w (duplicate id, or no such execution)", tr.ID, tr.TaskID, executionID, ErrConflict)
+			}
+			return wrapWrite("create task run "+tr.ID, err)
+		}
+		pos++
+	}
+	t.next[executionID] = pos
+	return nil
+}
+
+func (t *sqliteTx) UpdateTaskRun(ctx context.Context, executionID string, tr *TaskRun, from State) error {
+	args, err := encodeTaskRun(tr)
+	if err != nil {
+		return fmt.Errorf("state: task run %s (task %s) of %s: %w", tr.ID, tr.TaskID, executionID, err)
+	}
+	res, err := t.stmt(ctx, sqlUpdateTaskRun).ExecContext(ctx, append(args, executionID, tr.ID, string(from))...)
+	if err != nil {
+		return wrapWrite("update task run "+tr.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrapWrite("update task run "+tr.ID, err)
+	} else if n == 0 {
+		var st string
+		err := t.stmt(ctx, sqlTaskRunState).QueryRowContext(ctx, executionID, tr.ID).Scan(&st)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("state: task run %s of %s: %w", tr.ID, executionID, ErrNotFound)
+		}
+		return fmt.Errorf("state: task run %s (task %s) of %s from %s: %w (it is %s)", tr.ID, tr.TaskID, executionID, from, ErrConflict, st)
+	}
+	return nil
+}
+
+func (t *sqliteTx) DeleteTaskRuns(ctx context.Context, executionID string, ids ...string) error {
+	del := t.stmt(ctx, sqlDeleteTaskRun)
+	for _, id := range ids {
+		if _, err := del.ExecContext(ctx, executionID, id); err != nil {
+			return wrapWrite("delete task run "+id, err)
+		}
+	}
+	return nil
+}
+
+func (t *sqliteTx) GetExecution(ctx context.Context, id string) (*Execution, error) {
+	return getExecution(ctx, t.tx, id, false)
+}
+
+// wrapWrite marks an error of the database as a *WriteError.
+func wrapWrite(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("state: %s: %w", what, err)
+	}
+	return &WriteError{Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+func isConstraint(err error) bool {
+	return strings.Contains(err.Error(), "constraint failed")
 }
 
 func (s *sqliteRepo) SaveExecution(ctx context.Context, e *Execution) error {
 	if e == nil || e.ID == "" {
 		return errors.New("state: save execution: empty execution id")
 	}
-	// Encode everything before taking the write lock: the lock is shared
-	// by every parallel task of every execution.
-	row, err := encodeExecution(e)
-	if err != nil {
-		return fmt.Errorf("state: save execution %s: %w", e.ID, err)
-	}
-	trs := make(map[string][]any, len(e.TaskRuns))
+	seen := make(map[string]bool, len(e.TaskRuns))
 	for i, tr := range e.TaskRuns {
 		if tr == nil {
 			return fmt.Errorf("state: save execution %s: task run %d is nil", e.ID, i)
@@ -173,91 +292,24 @@ func (s *sqliteRepo) SaveExecution(ctx context.Context, e *Execution) error {
 		if tr.ID == "" {
 			return fmt.Errorf("state: save execution %s: task run %d (task %s) has no id", e.ID, i, tr.TaskID)
 		}
-		if trs[tr.ID] != nil {
+		if seen[tr.ID] {
 			return fmt.Errorf("state: save execution %s: duplicate task run id %s (task %s)", e.ID, tr.ID, tr.TaskID)
 		}
-		if trs[tr.ID], err = encodeTaskRun(e.ID, i, tr); err != nil {
-			return fmt.Errorf("state: save execution %s: task run %s (task %s): %w", e.ID, tr.ID, tr.TaskID, err)
-		}
+		seen[tr.ID] = true
 	}
-	token := rand.Int64()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// The stored token tells whether the task runs in the table are
-		// still the ones this process remembers writing; anything else
-		// (first save, another process, a failed commit) rewrites them all.
-		var stored int64
-		err := tx.StmtContext(ctx, s.stmts[sqlSaveToken]).QueryRowContext(ctx, e.ID).Scan(&stored)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// Whole rewrite: the row goes (its task runs by cascade) and comes
+		// back. Logs are not touched.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id = ?`, e.ID); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		prev := s.saved[e.ID]
-		s.mu.Unlock()
-		if err != nil || prev == nil || prev.token != stored {
-			prev = nil
-		}
-		if _, err := tx.StmtContext(ctx, s.stmts[sqlUpsertExecution]).ExecContext(ctx, append(row, token)...); err != nil {
-			return err
-		}
-		if prev == nil {
-			if _, err := tx.StmtContext(ctx, s.stmts[sqlDeleteTaskRuns]).ExecContext(ctx, e.ID); err != nil {
-				return err
-			}
-		} else {
-			del := tx.StmtContext(ctx, s.stmts[sqlDeleteTaskRun])
-			for id := range prev.taskRuns {
-				if trs[id] == nil {
-					if _, err := del.ExecContext(ctx, e.ID, id); err != nil {
-						return fmt.Errorf("task run %s: %w", id, err)
-					}
-				}
-			}
-		}
-		ins := tx.StmtContext(ctx, s.stmts[sqlUpsertTaskRun])
-		for _, tr := range e.TaskRuns {
-			args := trs[tr.ID]
-			if prev != nil && sameRow(prev.taskRuns[tr.ID], args) {
-				continue
-			}
-			if _, err := ins.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("task run %s: %w", tr.ID, err)
-			}
-		}
-		return nil
+		t := &sqliteTx{s: s, tx: tx, next: map[string]int64{}}
+		return t.CreateExecution(ctx, e)
 	})
-	s.remember(e, token, trs, err == nil)
 	if err != nil {
 		return fmt.Errorf("state: save execution %s: %w", e.ID, err)
 	}
 	return nil
-}
-
-// remember records what a save wrote, or forgets the execution when the
-// save failed or the execution is over (no more saves expected).
-func (s *sqliteRepo) remember(e *Execution, token int64, trs map[string][]any, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !ok || e.State.Terminated() {
-		delete(s.saved, e.ID)
-		return
-	}
-	if len(s.saved) >= maxSaved {
-		clear(s.saved)
-	}
-	s.saved[e.ID] = &savedExecution{token: token, taskRuns: trs}
-}
-
-// sameRow compares encoded column values (strings, ints and nils).
-func sameRow(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func encodeExecution(e *Execution) ([]any, error) {
@@ -269,11 +321,25 @@ func encodeExecution(e *Execution) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
-	return []any{e.ID, e.Namespace, e.FlowID, e.FlowSource, e.FlowFile, string(e.State),
-		inputs, labels, timeToDB(e.Start), timeToDB(e.End), e.ParentID, e.RestartCount}, nil
+	hist, err := encodeHistories(e.Histories)
+	if err != nil {
+		return nil, fmt.Errorf("histories: %w", err)
+	}
+	var (
+		host      string
+		pid       int
+		startedUS int64
+		heartbeat any
+	)
+	if o := e.Owner; o != nil {
+		host, pid, startedUS, heartbeat = o.Host, o.PID, o.Started.UnixMicro(), timeToDB(o.Heartbeat)
+	}
+	return []any{e.ID, e.Namespace, e.FlowID, e.FlowRevision, e.FlowSource, e.FlowFile, string(e.State), hist,
+		inputs, labels, timeToDB(e.Start), timeToDB(e.End), e.ParentID, e.ParentTaskRunID, e.RestartCount,
+		host, pid, startedUS, heartbeat, e.Error}, nil
 }
 
-func encodeTaskRun(execID string, pos int, tr *TaskRun) ([]any, error) {
+func encodeTaskRun(tr *TaskRun) ([]any, error) {
 	attempts, err := encodeAttempts(tr.Attempts)
 	if err != nil {
 		return nil, fmt.Errorf("attempts: %w", err)
@@ -282,8 +348,16 @@ func encodeTaskRun(execID string, pos int, tr *TaskRun) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outputs: %w", err)
 	}
-	return []any{execID, tr.ID, pos, tr.TaskID, tr.ParentID, tr.Value, string(tr.State),
-		attempts, outputs, timeToDB(tr.Start), timeToDB(tr.End), tr.Error}, nil
+	hist, err := encodeHistories(tr.Histories)
+	if err != nil {
+		return nil, fmt.Errorf("histories: %w", err)
+	}
+	its, err := encodeIterations(tr.Iterations)
+	if err != nil {
+		return nil, fmt.Errorf("iterations: %w", err)
+	}
+	return []any{tr.TaskID, tr.ParentID, tr.Value, string(tr.State), hist, attempts, outputs, its,
+		timeToDB(tr.RunAt), timeToDB(tr.Start), timeToDB(tr.End), tr.Error}, nil
 }
 
 // resolveID maps an exact ID or a unique prefix to the stored ID.
@@ -331,45 +405,59 @@ func resolveID(ctx context.Context, q interface {
 }
 
 func (s *sqliteRepo) GetExecution(ctx context.Context, id string) (*Execution, error) {
-	// One read transaction: a concurrent save replacing the task runs
-	// cannot show us the execution row of one version and the task runs of
-	// another.
+	// One read transaction: a concurrent step cannot show us the execution
+	// row of one version and the task runs of another.
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("state: get execution %s: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	full, err := resolveID(ctx, tx, id)
-	if err != nil {
-		return nil, fmt.Errorf("state: get %w", err)
+	return getExecution(ctx, tx, id, true)
+}
+
+func getExecution(ctx context.Context, tx *sql.Tx, id string, prefix bool) (*Execution, error) {
+	full := id
+	if prefix {
+		var err error
+		if full, err = resolveID(ctx, tx, id); err != nil {
+			return nil, fmt.Errorf("state: get %w", err)
+		}
 	}
 	e, err := scanExecution(tx.QueryRowContext(ctx, `SELECT `+executionColumns+`, flow_source FROM executions WHERE id = ?`, full), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("state: get execution %s: %w", full, ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("state: get execution %s: %w", full, err)
 	}
-	rs, err := tx.QueryContext(ctx, `SELECT id, task_id, parent_id, value, state, attempts, outputs, start_us, end_us, error
-		FROM task_runs WHERE execution_id = ? ORDER BY position`, full)
+	rs, err := tx.QueryContext(ctx, `SELECT id, `+trCols+` FROM task_runs WHERE execution_id = ? ORDER BY position`, full)
 	if err != nil {
 		return nil, fmt.Errorf("state: get execution %s: task runs: %w", full, err)
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var (
-			tr                TaskRun
-			state             string
-			attempts, outputs sql.NullString
-			start, end        sql.NullInt64
+			tr                                  TaskRun
+			state                               string
+			hist, attempts, outputs, iterations sql.NullString
+			runAt, start, end                   sql.NullInt64
 		)
-		if err := rs.Scan(&tr.ID, &tr.TaskID, &tr.ParentID, &tr.Value, &state, &attempts, &outputs, &start, &end, &tr.Error); err != nil {
+		if err := rs.Scan(&tr.ID, &tr.TaskID, &tr.ParentID, &tr.Value, &state, &hist, &attempts, &outputs, &iterations, &runAt, &start, &end, &tr.Error); err != nil {
 			return nil, fmt.Errorf("state: get execution %s: task runs: %w", full, err)
 		}
 		tr.State = State(state)
-		tr.Start, tr.End = timeFromDB(start), timeFromDB(end)
+		tr.RunAt, tr.Start, tr.End = timeFromDB(runAt), timeFromDB(start), timeFromDB(end)
+		if tr.Histories, err = decodeHistories(hist); err != nil {
+			return nil, fmt.Errorf("state: get execution %s: task run %s: histories: %w", full, tr.ID, err)
+		}
 		if tr.Attempts, err = decodeAttempts(attempts); err != nil {
 			return nil, fmt.Errorf("state: get execution %s: task run %s: attempts: %w", full, tr.ID, err)
 		}
 		if tr.Outputs, err = decodeObject(outputs); err != nil {
 			return nil, fmt.Errorf("state: get execution %s: task run %s: outputs: %w", full, tr.ID, err)
+		}
+		if tr.Iterations, err = decodeIterations(iterations); err != nil {
+			return nil, fmt.Errorf("state: get execution %s: task run %s: iterations: %w", full, tr.ID, err)
 		}
 		e.TaskRuns = append(e.TaskRuns, &tr)
 	}
@@ -379,16 +467,21 @@ func (s *sqliteRepo) GetExecution(ctx context.Context, id string) (*Execution, e
 	return e, nil
 }
 
-const executionColumns = `id, namespace, flow_id, flow_file, state, inputs, labels, start_us, end_us, parent_id, restart_count`
+const executionColumns = `id, namespace, flow_id, flow_revision, flow_file, state, histories, inputs, labels, start_us, end_us,
+	parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error`
 
 func scanExecution(sc interface{ Scan(...any) error }, withSource bool) (*Execution, error) {
 	var (
-		e              Execution
-		state          string
-		inputs, labels sql.NullString
-		start, end     sql.NullInt64
+		e                    Execution
+		state                string
+		hist, inputs, labels sql.NullString
+		start, end, hb       sql.NullInt64
+		host                 string
+		pid                  int
+		startedUS            int64
 	)
-	dest := []any{&e.ID, &e.Namespace, &e.FlowID, &e.FlowFile, &state, &inputs, &labels, &start, &end, &e.ParentID, &e.RestartCount}
+	dest := []any{&e.ID, &e.Namespace, &e.FlowID, &e.FlowRevision, &e.FlowFile, &state, &hist, &inputs, &labels, &start, &end,
+		&e.ParentID, &e.ParentTaskRunID, &e.RestartCount, &host, &pid, &startedUS, &hb, &e.Error}
 	if withSource {
 		dest = append(dest, &e.FlowSource)
 	}
@@ -397,7 +490,13 @@ func scanExecution(sc interface{ Scan(...any) error }, withSource bool) (*Execut
 	}
 	e.State = State(state)
 	e.Start, e.End = timeFromDB(start), timeFromDB(end)
+	if host != "" || pid != 0 {
+		e.Owner = &Owner{Host: host, PID: pid, Started: time.UnixMicro(startedUS).UTC(), Heartbeat: timeFromDB(hb)}
+	}
 	var err error
+	if e.Histories, err = decodeHistories(hist); err != nil {
+		return nil, fmt.Errorf("histories: %w", err)
+	}
 	if e.Inputs, err = decodeObject(inputs); err != nil {
 		return nil, fmt.Errorf("inputs: %w", err)
 	}
@@ -420,6 +519,14 @@ func (s *sqliteRepo) ListExecutions(ctx context.Context, f Filter) ([]*Execution
 	}
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(f.State))
+	}
+	if len(f.States) > 0 {
+		marks := make([]string, len(f.States))
+		for i, st := range f.States {
+			marks[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "state IN ("+strings.Join(marks, ", ")+")")
 	}
 	q := `SELECT ` + executionColumns + ` FROM executions`
 	if len(where) > 0 {
@@ -451,10 +558,16 @@ func (s *sqliteRepo) ListExecutions(ctx context.Context, f Filter) ([]*Execution
 	return out, nil
 }
 
+func (s *sqliteRepo) Heartbeat(ctx context.Context, o *Owner, now time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE executions SET heartbeat_us = ? WHERE owner_host = ? AND owner_pid = ? AND owner_started_us = ?`,
+		now.UnixMicro(), o.Host, o.PID, o.Started.UnixMicro())
+	if err != nil {
+		return wrapWrite("heartbeat of "+o.String(), err)
+	}
+	return nil
+}
+
 func (s *sqliteRepo) DeleteExecution(ctx context.Context, id string) error {
-	s.mu.Lock()
-	delete(s.saved, id)
-	s.mu.Unlock()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id = ?`, id)
 		if err != nil {
@@ -503,8 +616,18 @@ func (s *sqliteRepo) AppendLogs(ctx context.Context, entries []LogEntry) error {
 }
 
 func (s *sqliteRepo) Logs(ctx context.Context, executionID string) ([]LogEntry, error) {
-	rs, err := s.r.QueryContext(ctx, `SELECT execution_id, task_run_id, task_id, time_us, level, message, attrs
-		FROM logs WHERE execution_id = ? ORDER BY seq`, executionID)
+	return s.LogsAfter(ctx, executionID, 0, 0)
+}
+
+func (s *sqliteRepo) LogsAfter(ctx context.Context, executionID string, after int64, limit int) ([]LogEntry, error) {
+	q := `SELECT seq, execution_id, task_run_id, task_id, time_us, level, message, attrs
+		FROM logs WHERE execution_id = ? AND seq > ? ORDER BY seq`
+	args := []any{executionID, after}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rs, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("state: logs of execution %s: %w", executionID, err)
 	}
@@ -516,7 +639,7 @@ func (s *sqliteRepo) Logs(ctx context.Context, executionID string) ([]LogEntry, 
 			t     sql.NullInt64
 			attrs sql.NullString
 		)
-		if err := rs.Scan(&l.ExecutionID, &l.TaskRunID, &l.TaskID, &t, &l.Level, &l.Message, &attrs); err != nil {
+		if err := rs.Scan(&l.Seq, &l.ExecutionID, &l.TaskRunID, &l.TaskID, &t, &l.Level, &l.Message, &attrs); err != nil {
 			return nil, fmt.Errorf("state: logs of execution %s: %w", executionID, err)
 		}
 		l.Time = timeFromDB(t)

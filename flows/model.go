@@ -1,0 +1,263 @@
+package flows
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/flows/template"
+)
+
+// run is the executor's in-memory mirror of one execution: its stored
+// record, its task runs indexed by id, and for each flowable task run the
+// progress of its groups, so that a step touches only what it changes.
+type run struct {
+	x      *executor
+	flow   *Flow
+	ex     *state.Execution // the execution's own fields; TaskRuns unused (see order)
+	stored state.State      // state as last committed
+	isNew  bool
+	nodes  map[string]*node
+	order  []*node // creation order
+	root   *node   // the flow's task list and errors, a flowable without task run
+	defs   map[string]*plugin.TaskDef
+	out    *outputsView
+	base   map[string]any // the template context parts shared by every task run
+	depth  int            // subflow nesting
+
+	busy    int // leaf task runs CREATED/RUNNING/RETRYING, flowables waiting on a timer or a child execution
+	paused  int
+	killing bool
+}
+
+// node is one task run (or the root).
+type node struct {
+	run    *run
+	tr     *state.TaskRun
+	stored state.State // state as last committed ("" before the first commit)
+	def    *plugin.TaskDef
+	parent *node
+	group  int // index of its group in the parent's flowState
+	values []string
+	fl     *flowState // flowables only
+}
+
+// flowState is the progress of a flowable task run.
+type flowState struct {
+	planned bool
+	plan    *plugin.Plan
+	groups  []*groupState
+	next    int // next group to start
+	active  int // groups started and not done
+	stop    bool
+	result  state.State
+	errors  bool // the errors branch is running (the last group)
+	ended   bool
+	waiting bool   // on a timer or a child execution (counted in run.busy)
+	child   string // subflow: the child execution
+	timer   *time.Timer
+}
+
+type groupState struct {
+	value    string
+	tasks    []*plugin.TaskDef
+	pos      int // index of cur in tasks, -1 before the first
+	cur      *node
+	done     bool
+	isErrors bool
+}
+
+func newRun(x *executor, f *Flow, ex *state.Execution) *run {
+	r := &run{x: x, flow: f, ex: ex, nodes: map[string]*node{}, defs: map[string]*plugin.TaskDef{}, out: newOutputsView()}
+	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) {
+		if _, dup := r.defs[t.ID]; !dup {
+			r.defs[t.ID] = t
+		}
+	})
+	r.root = &node{run: r, tr: &state.TaskRun{}, fl: &flowState{}}
+	r.base = r.baseVars()
+	return r
+}
+
+// row is the execution record to write (without task runs).
+func (r *run) row() *state.Execution {
+	ex := *r.ex
+	ex.TaskRuns = nil
+	ex.Histories = append([]state.StateChange(nil), r.ex.Histories...)
+	return &ex
+}
+
+// snapshot is row with copies of the task runs.
+func (r *run) snapshot() *state.Execution {
+	ex := r.row()
+	ex.TaskRuns = make([]*state.TaskRun, len(r.order))
+	for i, n := range r.order {
+		ex.TaskRuns[i] = n.tr.Clone()
+	}
+	return ex
+}
+
+func (r *run) add(n *node) {
+	r.nodes[n.tr.ID] = n
+	r.order = append(r.order, n)
+}
+
+func isFlowable(def *plugin.TaskDef) bool {
+	if def == nil {
+		return false
+	}
+	_, ok := def.Props.(plugin.Flowable)
+	return ok
+}
+
+func (r *run) log(n *node) *slog.Logger {
+	h := &runHandler{r: r, level: r.x.e.LogLevel}
+	if n != nil && n.tr != nil && n.tr.ID != "" {
+		h.taskRunID, h.taskID = n.tr.ID, n.tr.TaskID
+	}
+	return slog.New(h)
+}
+
+// baseVars is the template context every task run of the execution shares.
+func (r *run) baseVars() map[string]any {
+	e := r.x.e
+	f := r.flow
+	variables := map[string]any{}
+	for k, v := range e.DefaultVars {
+		variables[k] = v
+	}
+	for k, v := range f.Variables {
+		variables[k] = v
+	}
+	for k, v := range e.Vars {
+		variables[k] = v
+	}
+	envs := map[string]any{}
+	for k, v := range e.Envs {
+		envs[k] = v
+	}
+	globals := e.Globals
+	if globals == nil {
+		globals = map[string]any{}
+	}
+	inputs := r.ex.Inputs
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	base := map[string]any{
+		"flow":    map[string]any{"id": f.ID, "namespace": f.Namespace},
+		"inputs":  inputs,
+		"vars":    variables,
+		"labels":  f.Labels,
+		"globals": globals,
+		"envs":    envs,
+		"outputs": r.out,
+	}
+	if res := e.Secrets; res != nil {
+		base[template.SecretsVar] = template.Secrets(func(name string) (string, error) {
+			return res.Get(context.Background(), name)
+		})
+	}
+	return base
+}
+
+// vars is the template context of one task run: the shared parts and its
+// own (task, taskrun, parents).
+func (r *run) vars(n *node, attempt int) map[string]any {
+	ctx := make(map[string]any, len(r.base)+6)
+	for k, v := range r.base {
+		ctx[k] = v
+	}
+	ctx["execution"] = map[string]any{"id": r.ex.ID, "startDate": r.ex.Start}
+	if n.def != nil {
+		ctx["task"] = map[string]any{"id": n.def.ID, "type": n.def.Type}
+	}
+	taskrun := map[string]any{"id": n.tr.ID, "startDate": n.tr.Start, "attemptsCount": attempt}
+	if n.tr.ParentID != "" {
+		taskrun["parentId"] = n.tr.ParentID
+	}
+	ctx["taskrun"] = taskrun
+	if k := len(n.values); k > 0 {
+		taskrun["value"] = n.values[k-1]
+		// parents[0] is the closest enclosing iteration, as in Kestra.
+		var parents []any
+		for i := k - 2; i >= 0; i-- {
+			parents = append(parents, map[string]any{"taskrun": map[string]any{"value": n.values[i]}})
+		}
+		if len(parents) > 0 {
+			ctx["parent"] = parents[0]
+			ctx["parents"] = parents
+		}
+	}
+	return ctx
+}
+
+// outputsView is {{ outputs }}: outputs of tasks inside Each are keyed by
+// their iteration values (outputs.task[value].key). The executor adds to
+// it as task runs end while workers render against it, hence the lock; an
+// addition costs O(depth), never a rebuild.
+type outputsView struct {
+	mu   sync.RWMutex
+	tree *outputsTree
+}
+
+type outputsTree struct {
+	view *outputsView
+	keys []string
+	m    map[string]any // → outputs map, or *outputsTree one iteration level down
+}
+
+func newOutputsView() *outputsView {
+	v := &outputsView{}
+	v.tree = &outputsTree{view: v, m: map[string]any{}}
+	return v
+}
+
+func (v *outputsView) Keys() []string { return v.tree.Keys() }
+
+func (v *outputsView) Get(k string) (any, bool) { return v.tree.Get(k) }
+
+// set records the outputs of a task run under its task id and values.
+func (v *outputsView) set(taskID string, values []string, out map[string]any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t := v.tree
+	path := append([]string{taskID}, values...)
+	for i, k := range path {
+		if i == len(path)-1 {
+			if _, ok := t.m[k]; !ok {
+				t.keys = append(t.keys, k)
+			}
+			t.m[k] = out
+			return
+		}
+		next, _ := t.m[k].(*outputsTree)
+		if next == nil {
+			next = &outputsTree{view: v, m: map[string]any{}}
+			if _, ok := t.m[k]; !ok {
+				t.keys = append(t.keys, k)
+			}
+			t.m[k] = next
+		}
+		t = next
+	}
+}
+
+func (t *outputsTree) Keys() []string {
+	t.view.mu.RLock()
+	defer t.view.mu.RUnlock()
+	ks := append([]string(nil), t.keys...)
+	sort.Strings(ks)
+	return ks
+}
+
+func (t *outputsTree) Get(k string) (any, bool) {
+	t.view.mu.RLock()
+	defer t.view.mu.RUnlock()
+	v, ok := t.m[k]
+	return v, ok
+}
