@@ -25,9 +25,13 @@ STATICCHECK := $(SLUICE_CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
 all: build
 
+# The version, commit and build date `sluice version` prints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null) -X main.buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
 build:
 	$(GO) build ./...
-	$(GO) build -o bin/sluice ./cmd/sluice
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/sluice ./cmd/sluice
 
 # The servers' variables are read from up's stdout; its progress goes to
 # stderr. If a server fails, the tests still run (those needing that server

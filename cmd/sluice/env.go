@@ -23,6 +23,7 @@ import (
 
 type globalFlags struct {
 	storage, state, logFormat, logLevel, config string
+	noColor, quiet                              bool
 	// secrets are the --secrets locations, in the order given.
 	secrets []string
 	// masker hides every secret value resolved in this process in
@@ -141,6 +142,9 @@ func (g *globalFlags) level() (slog.Level, error) {
 	if err != nil {
 		return l, fmt.Errorf("--log-level: %w", err)
 	}
+	if g.quiet && l < slog.LevelError {
+		l = slog.LevelError
+	}
 	return l, nil
 }
 
@@ -151,7 +155,13 @@ func (g *globalFlags) logger(w io.Writer) *slog.Logger {
 	if g.json() {
 		return slog.New(g.masker.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: loglevel.ReplaceAttr})))
 	}
-	return slog.New(g.masker.Handler(&textHandler{mu: &sync.Mutex{}, w: w, level: lvl, color: isTerminal(w)}))
+	return slog.New(g.masker.Handler(&textHandler{mu: &sync.Mutex{}, w: w, level: lvl, color: g.color(w)}))
+}
+
+// color reports whether w gets ANSI colours: a terminal, unless
+// --no-color or $NO_COLOR (https://no-color.org: set and not empty).
+func (g *globalFlags) color(w io.Writer) bool {
+	return !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 }
 
 // textHandlerOf returns the text handler under a logger's masking handler.

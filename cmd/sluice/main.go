@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -70,12 +72,20 @@ func newRoot() *cobra.Command {
 		r.SetErr(maskedWriter(g.masker, r.ErrOrStderr()))
 	}
 	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage: a folder or an object-store URL such as s3://bucket/prefix (default ~/.sluice/storage, or $SLUICE_STORAGE)")
-	root.PersistentFlags().StringVar(&g.state, "state", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
+	root.PersistentFlags().StringVar(&g.state, "state-db", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
+	// --state was the flag's first name; it stays as a hidden alias so
+	// that scripts keep working.
+	root.PersistentFlags().StringVar(&g.state, "state", "", "")
+	root.PersistentFlags().Lookup("state").Hidden = true
+	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "no colours in the output (also when $NO_COLOR is set)")
+	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print only errors and the result: no progress, no log lines below ERROR")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file with globals and vars (default ~/.sluice/config.yml when present)")
 	root.PersistentFlags().StringArrayVar(&g.secrets, "secrets", nil, "where secret('NAME') looks after the environment: a secrets file (dotenv, or YAML for .yml), a folder of one file per secret, or a backend URL (repeatable; default $SLUICE_SECRETS)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "output for people (text) or machines (json)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(
 		newRunCmd(g), newValidateCmd(g), newPluginsCmd(g), newExecutionsCmd(g),
 		newStorageCmd(g), newFlowCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newVersionCmd(),
@@ -95,10 +105,58 @@ func maskedWriter(m *mask.Masker, w io.Writer) io.Writer {
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "sluice", version)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 		},
 	}
+}
+
+// Set at build time: go build -ldflags "-X main.version=v1.2.3
+// -X main.commit=abc123 -X main.buildDate=2024-01-31T10:00:00Z" (make
+// build does). Without them, the module version and the VCS stamp
+// the Go toolchain records stand in.
+var (
+	commit    = ""
+	buildDate = ""
+)
+
+// versionLine is what --version and sluice version print: version,
+// commit (with "-dirty" for a modified tree), build date and Go version.
+func versionLine() string {
+	v, rev, date, modified := version, commit, buildDate, false
+	goVersion := runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if rev == "" {
+					rev = s.Value
+					if len(rev) > 12 {
+						rev = rev[:12]
+					}
+				}
+			case "vcs.time":
+				if date == "" {
+					date = s.Value + " (commit)"
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if rev == "" {
+		rev = "unknown"
+	} else if modified {
+		rev += "-dirty"
+	}
+	if date == "" {
+		date = "unknown"
+	}
+	return fmt.Sprintf("sluice %s (commit %s, built %s, %s %s/%s)", v, rev, date, goVersion, runtime.GOOS, runtime.GOARCH)
 }
