@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"math"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/sluicehq/sluice/connectors/kafka/protobuf"
 	"github.com/sluicehq/sluice/connectors/kafka/registry"
 	"github.com/sluicehq/sluice/internal/avro"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -26,6 +29,11 @@ func NewDeserializer(typ Type, reg *registry.Client) (Deserializer, error) {
 			return nil, fmt.Errorf("JSON_SCHEMA deserializer: needs a schema registry: set serdeProperties schema.registry.url")
 		}
 		return &jsonSchemaDeser{reg: reg, seen: map[uint32]bool{}}, nil
+	case Protobuf:
+		if reg == nil {
+			return nil, fmt.Errorf("PROTOBUF deserializer: needs a schema registry: set serdeProperties schema.registry.url")
+		}
+		return &protobufDeser{reg: reg, files: map[uint32]protoreflect.FileDescriptor{}, codecs: map[string]*protobuf.Codec{}}, nil
 	case String, Integer, Long, Short, Float, Double, ByteArray, ByteBuffer, Bytes, UUID, Void, JSON:
 		return simpleDeser(typ), nil
 	}

@@ -132,6 +132,8 @@ func New(cfg Config) (Serializer, error) {
 		return newAvroSer(cfg)
 	case JSONSchema:
 		return newJSONSchemaSer(cfg)
+	case Protobuf:
+		return newProtobufSer(cfg)
 	}
 	return nil, fmt.Errorf("unknown serializer %q", cfg.Type)
 }
