@@ -102,6 +102,10 @@ func (d *decoder) errorf(n *yaml.Node, task, prop string, format string, args ..
 var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables", "taskDefaults", "tasks", "errors", "triggers", "disabled", "revision", "listeners"}
 
 func (d *decoder) flow(src []byte) *Flow {
+	if len(src) > limits.FlowBytes {
+		d.errs = append(d.errs, &Error{Pos: plugin.Pos{File: d.file, Line: 1, Col: 1}, Msg: fmt.Sprintf("the flow is %d bytes, more than the limit of %s (see docs/limits.md)", len(src), byteSize(limits.FlowBytes))})
+		return nil
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		if isYAMLSyntax(err) {
@@ -124,6 +128,11 @@ func (d *decoder) flow(src []byte) *Flow {
 		return nil
 	}
 	d.includes(&doc)
+	// After the includes, so that included text counts too.
+	if err := checkAliases(&doc); err != nil {
+		d.errorf(err.node, "", "", "%s", err.msg)
+		return nil
+	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		d.errorf(root, "", "", "a flow is a mapping with id, namespace and tasks")
@@ -142,20 +151,20 @@ func (d *decoder) flow(src []byte) *Flow {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if seen[k.Value] {
-			d.errorf(k, "", "", "duplicate key %q", k.Value)
+			d.errorf(k, "", "", "duplicate key %s", quote(k.Value))
 			continue
 		}
 		seen[k.Value] = true
 		switch k.Value {
 		case "id":
 			f.ID = d.str(v, "", "id")
-			if f.ID != "" && !idPattern.MatchString(f.ID) {
-				d.errorf(v, "", "id", "flow id %q must match %s", f.ID, idPattern)
+			if f.ID != "" && d.checkLen(v, "", "id", "flow id", f.ID, maxIDLen) && !idPattern.MatchString(f.ID) {
+				d.errorf(v, "", "id", "flow id %s must match %s", quote(f.ID), idPattern)
 			}
 		case "namespace":
 			f.Namespace = d.str(v, "", "namespace")
-			if f.Namespace != "" && !namespacePattern.MatchString(f.Namespace) {
-				d.errorf(v, "", "namespace", "namespace %q must be lower case letters, digits, '.', '_' and '-'", f.Namespace)
+			if f.Namespace != "" && d.checkLen(v, "", "namespace", "namespace", f.Namespace, maxNamespaceLen) && !namespacePattern.MatchString(f.Namespace) {
+				d.errorf(v, "", "namespace", "namespace %s must be lower case letters, digits, '.', '_' and '-'", quote(f.Namespace))
 			}
 		case "description":
 			f.Description = d.str(v, "", "description")
@@ -216,7 +225,7 @@ func (d *decoder) str(n *yaml.Node, task, prop string) string {
 }
 
 func (d *decoder) unknownKey(k *yaml.Node, task, where string, known []string) {
-	e := d.errorf(k, task, "", "unknown property %q of %s", k.Value, where)
+	e := d.errorf(k, task, "", "unknown property %s of %s", quote(k.Value), where)
 	if s := closest(k.Value, known); s != "" {
 		e.Suggestion = strconv.Quote(s)
 	}
@@ -239,7 +248,7 @@ func (d *decoder) taskDefaults(n *yaml.Node) {
 			case "type":
 				td.Type = d.str(v, "", "taskDefaults.type")
 				if _, ok := d.reg.Lookup(td.Type); !ok {
-					e := d.errorf(v, "", "taskDefaults.type", "unknown task type %q", td.Type)
+					e := d.errorf(v, "", "taskDefaults.type", "unknown task type %s", quote(td.Type))
 					if s := closest(td.Type, d.reg.Names()); s != "" {
 						e.Suggestion = strconv.Quote(s)
 					}
@@ -273,13 +282,13 @@ func (d *decoder) inputs(n *yaml.Node) []*Input {
 	for _, item := range n.Content {
 		in := &Input{Pos: d.pos(item)}
 		d.structInto(item, reflect.ValueOf(in).Elem(), spec, "", "input")
-		if in.Name != "" {
+		if in.Name != "" && d.checkLen(item, "", "inputs", "input name", in.Name, maxIDLen) {
 			if names[in.Name] {
-				d.errorf(item, "", "inputs", "duplicate input %q", in.Name)
+				d.errorf(item, "", "inputs", "duplicate input %s", quote(in.Name))
 			}
 			names[in.Name] = true
 			if !idPattern.MatchString(in.Name) && !strings.Contains(in.Name, ".") {
-				d.errorf(item, "", "inputs", "input name %q must be letters, digits, '_' or '-'", in.Name)
+				d.errorf(item, "", "inputs", "input name %s must be letters, digits, '_' or '-'", quote(in.Name))
 			}
 		}
 		out = append(out, in)
@@ -297,7 +306,7 @@ func (d *decoder) triggers(n *yaml.Node) []*Trigger {
 	for _, item := range n.Content {
 		if t := d.trigger(item); t != nil {
 			if ids[t.ID] {
-				d.errorf(item, "", "triggers", "duplicate trigger id %q", t.ID)
+				d.errorf(item, "", "triggers", "duplicate trigger id %s", quote(t.ID))
 			}
 			ids[t.ID] = true
 			out = append(out, t)
@@ -341,12 +350,12 @@ func (d *decoder) trigger(n *yaml.Node) *Trigger {
 		d.errorf(n, "", "triggers", "a trigger needs id and type")
 		return nil
 	}
-	if !idPattern.MatchString(t.ID) {
-		d.errorf(n, "", "triggers.id", "trigger id %q must contain only letters, digits, '_' and '-'", t.ID)
+	if d.checkLen(n, "", "triggers.id", "trigger id", t.ID, maxIDLen) && !idPattern.MatchString(t.ID) {
+		d.errorf(n, "", "triggers.id", "trigger id %s must contain only letters, digits, '_' and '-'", quote(t.ID))
 	}
 	info, ok := plugin.LookupTrigger(t.Type)
 	if !ok {
-		e := d.errorf(typeNode, "", "triggers.type", "unknown trigger type %q", t.Type)
+		e := d.errorf(typeNode, "", "triggers.type", "unknown trigger type %s", quote(t.Type))
 		if s := closest(t.Type, plugin.TriggerNames()); s != "" {
 			e.Suggestion = strconv.Quote(s)
 		}
@@ -451,6 +460,8 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 	}
 	if t.ID == "" {
 		d.errorf(n, "", "", "task without id")
+	} else if !d.checkLen(n, "", "id", "task id", t.ID, maxIDLen) {
+		t.ID = cut(t.ID)
 	} else if !idPattern.MatchString(t.ID) {
 		d.errorf(n, t.ID, "id", "task id must start with a letter or digit and contain only letters, digits, '_' and '-'")
 	} else if prev, dup := d.ids[t.ID]; dup {
@@ -464,7 +475,7 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 	}
 	info, ok := d.reg.Lookup(t.Type)
 	if !ok {
-		e := d.errorf(typeNode, t.ID, "type", "unknown task type %q", t.Type)
+		e := d.errorf(typeNode, t.ID, "type", "unknown task type %s", quote(t.Type))
 		if s := closest(t.Type, d.reg.Names()); s != "" {
 			e.Suggestion = strconv.Quote(s)
 		}
@@ -609,7 +620,7 @@ func (d *decoder) structInto(n *yaml.Node, v reflect.Value, spec *plugin.Spec, t
 		d.into(val, f, task, p.Name)
 		if len(p.Enum) > 0 && f.Kind() == reflect.String && f.String() != "" && !isTemplate(f.String()) {
 			if !contains(p.Enum, f.String()) {
-				e := d.errorf(val, task, p.Name, "%q is not one of %s", f.String(), strings.Join(p.Enum, ", "))
+				e := d.errorf(val, task, p.Name, "%s is not one of %s", quote(f.String()), strings.Join(p.Enum, ", "))
 				if s := closest(f.String(), p.Enum); s != "" {
 					e.Suggestion = strconv.Quote(s)
 				}
@@ -878,7 +889,7 @@ func nodeKind(n *yaml.Node) string {
 
 func describe(n *yaml.Node) string {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		return strconv.Quote(n.Value)
+		return quote(n.Value)
 	}
 	return nodeKind(n)
 }

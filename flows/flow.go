@@ -159,7 +159,7 @@ func (e *Error) Error() string {
 	b.WriteString(e.Pos.String())
 	b.WriteString(": ")
 	if e.TaskID != "" {
-		fmt.Fprintf(&b, "task %q: ", e.TaskID)
+		fmt.Fprintf(&b, "task %s: ", quote(e.TaskID))
 	}
 	if e.Property != "" {
 		fmt.Fprintf(&b, "property %q: ", e.Property)

@@ -519,7 +519,9 @@ func (r *run) planOf(n *node) (*plugin.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.renderProps(rc, reflect.ValueOf(props), vars); err != nil {
+	// Plans are made by the executor's loop, which no run owns: the
+	// render limits bound the render instead of a run's context.
+	if err := r.renderProps(context.Background(), rc, reflect.ValueOf(props), vars); err != nil {
 		return nil, err
 	}
 	fl, ok := props.(plugin.Flowable)

@@ -63,8 +63,8 @@ func (r *run) runContext(n *node, vars map[string]any, attempt int) *plugin.RunC
 		Store:    r.x.e.Store,
 		Logger:   r.log(n),
 		KV:       r.x.repo.KV(r.flow.Namespace, r.flow.ID),
-		Render:   func(s string) (string, error) { return r.render(s, vars) },
-		Eval:     func(s string) (any, error) { return r.eval(s, vars) },
+		Render:   func(s string) (string, error) { return r.render(context.Background(), s, vars) },
+		Eval:     func(s string) (any, error) { return r.eval(context.Background(), s, vars) },
 		Vars:     vars,
 		Progress: r.x.e.Progress,
 		BaseDir:  r.flow.Dir(),
@@ -90,7 +90,7 @@ func (r *run) attempt(ctx context.Context, w *workItem) (out map[string]any, err
 	if err != nil {
 		return nil, err
 	}
-	if err := r.renderProps(rc, reflect.ValueOf(props), w.vars); err != nil {
+	if err := r.renderProps(ctx, rc, reflect.ValueOf(props), w.vars); err != nil {
 		return nil, plugin.Permanent(err)
 	}
 	task, ok := props.(plugin.Task)
@@ -135,7 +135,9 @@ func maskOutputs(rc *plugin.RunContext, out map[string]any) map[string]any {
 	return rc.Masker().Value(out).(map[string]any)
 }
 
-func (r *run) render(src string, vars map[string]any) (string, error) {
+// render renders a template under the render limits (docs/limits.md); a
+// cancelled run (SIGTERM) stops it promptly.
+func (r *run) render(ctx context.Context, src string, vars map[string]any) (string, error) {
 	if !isTemplate(src) {
 		return src, nil
 	}
@@ -143,10 +145,10 @@ func (r *run) render(src string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return t.Render(vars)
+	return t.RenderContext(ctx, vars)
 }
 
-func (r *run) eval(src string, vars map[string]any) (any, error) {
+func (r *run) eval(ctx context.Context, src string, vars map[string]any) (any, error) {
 	if !isTemplate(src) {
 		return src, nil
 	}
@@ -154,14 +156,14 @@ func (r *run) eval(src string, vars map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Eval(vars)
+	return t.EvalContext(ctx, vars)
 }
 
 // renderProps renders every template string of a properties struct in
 // place: string fields with Render, values of `any` fields with Eval (so a
 // lone {{ expr }} keeps its type). Secret-tagged values are registered with
 // the run context.
-func (r *run) renderProps(rc *plugin.RunContext, v reflect.Value, vars map[string]any) error {
+func (r *run) renderProps(ctx context.Context, rc *plugin.RunContext, v reflect.Value, vars map[string]any) error {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return nil
@@ -178,7 +180,7 @@ func (r *run) renderProps(rc *plugin.RunContext, v reflect.Value, vars map[strin
 			continue
 		}
 		if p.Template {
-			if err := r.renderValue(f, vars); err != nil {
+			if err := r.renderValue(ctx, f, vars); err != nil {
 				return fmt.Errorf("property %q: %w", p.Name, err)
 			}
 		}
@@ -189,11 +191,11 @@ func (r *run) renderProps(rc *plugin.RunContext, v reflect.Value, vars map[strin
 	return nil
 }
 
-func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
+func (r *run) renderValue(ctx context.Context, v reflect.Value, vars map[string]any) error {
 	switch v.Kind() {
 	case reflect.String:
 		if s := v.String(); isTemplate(s) {
-			r, err := r.render(s, vars)
+			r, err := r.render(ctx, s, vars)
 			if err != nil {
 				return err
 			}
@@ -204,10 +206,10 @@ func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 			return nil
 		}
 		if v.Len() == 1 && v.Index(0).Kind() == reflect.String && strings.HasPrefix(v.Index(0).String(), listTemplateMarker) {
-			return r.renderList(v, strings.TrimPrefix(v.Index(0).String(), listTemplateMarker), vars)
+			return r.renderList(ctx, v, strings.TrimPrefix(v.Index(0).String(), listTemplateMarker), vars)
 		}
 		for i := 0; i < v.Len(); i++ {
-			if err := r.renderValue(v.Index(i), vars); err != nil {
+			if err := r.renderValue(ctx, v.Index(i), vars); err != nil {
 				return fmt.Errorf("[%d]: %w", i, err)
 			}
 		}
@@ -218,7 +220,7 @@ func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 		for iter.Next() {
 			e := reflect.New(v.Type().Elem()).Elem()
 			e.Set(iter.Value())
-			if err := r.renderValue(e, vars); err != nil {
+			if err := r.renderValue(ctx, e, vars); err != nil {
 				return fmt.Errorf("%v: %w", iter.Key(), err)
 			}
 			updates = append(updates, kv{iter.Key(), e})
@@ -230,7 +232,7 @@ func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 		if v.IsNil() {
 			return nil
 		}
-		r, err := r.renderAny(v.Elem().Interface(), vars)
+		r, err := r.renderAny(ctx, v.Elem().Interface(), vars)
 		if err != nil {
 			return err
 		}
@@ -243,14 +245,14 @@ func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 		if v.IsNil() {
 			return nil
 		}
-		return r.renderValue(v.Elem(), vars)
+		return r.renderValue(ctx, v.Elem(), vars)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			sf := v.Type().Field(i)
 			if !sf.IsExported() || sf.Tag.Get("template") == "false" {
 				continue
 			}
-			if err := r.renderValue(v.Field(i), vars); err != nil {
+			if err := r.renderValue(ctx, v.Field(i), vars); err != nil {
 				return err
 			}
 		}
@@ -260,8 +262,8 @@ func (r *run) renderValue(v reflect.Value, vars map[string]any) error {
 
 // renderList evaluates a template standing for a whole list of strings: a
 // list value, or a string holding a JSON array.
-func (r *run) renderList(v reflect.Value, src string, vars map[string]any) error {
-	items, err := r.eachValues(src, vars)
+func (r *run) renderList(ctx context.Context, v reflect.Value, src string, vars map[string]any) error {
+	items, err := r.eachValues(ctx, src, vars)
 	if err != nil {
 		return err
 	}
@@ -273,14 +275,14 @@ func (r *run) renderList(v reflect.Value, src string, vars map[string]any) error
 	return nil
 }
 
-func (r *run) renderAny(v any, vars map[string]any) (any, error) {
+func (r *run) renderAny(ctx context.Context, v any, vars map[string]any) (any, error) {
 	switch t := v.(type) {
 	case string:
-		return r.eval(t, vars)
+		return r.eval(ctx, t, vars)
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			rv, err := r.renderAny(e, vars)
+			rv, err := r.renderAny(ctx, e, vars)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
@@ -290,7 +292,7 @@ func (r *run) renderAny(v any, vars map[string]any) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			rv, err := r.renderAny(e, vars)
+			rv, err := r.renderAny(ctx, e, vars)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
@@ -303,8 +305,8 @@ func (r *run) renderAny(v any, vars map[string]any) (any, error) {
 
 // eachValues turns Each's value into a list: a YAML list (items rendered),
 // or a string holding a JSON array after rendering.
-func (r *run) eachValues(raw any, vars map[string]any) ([]any, error) {
-	v, err := r.renderAny(raw, vars)
+func (r *run) eachValues(ctx context.Context, raw any, vars map[string]any) ([]any, error) {
+	v, err := r.renderAny(ctx, raw, vars)
 	if err != nil {
 		return nil, err
 	}

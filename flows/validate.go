@@ -346,9 +346,16 @@ func closest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		dist := template.Distance(ls, lc)
-		if strings.HasSuffix(lc, "."+ls) || strings.HasSuffix(ls, "."+lc) {
+		var dist int
+		switch {
+		case strings.HasSuffix(lc, "."+ls) || strings.HasSuffix(ls, "."+lc):
 			dist = 1
+		case len(ls)-len(lc) > 3 || len(lc)-len(ls) > 3:
+			// Too far apart to be suggested: skip the quadratic distance,
+			// which a megabyte of text would make last seconds.
+			continue
+		default:
+			dist = template.Distance(ls, lc)
 		}
 		if dist < bestD {
 			best, bestD = c, dist

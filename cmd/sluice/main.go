@@ -61,6 +61,8 @@ func newRoot() *cobra.Command {
 		Short:         "Move data between databases, files, Kafka and Singer with declarative flows",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Limits on untrusted flows (docs/limits.md) hold for every command.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return applyLimits() },
 	}
 	// Everything printed goes through the masker: a secret resolved by any
 	// command is hidden on stdout and stderr from then on.

@@ -165,27 +165,6 @@ func TestErrorString(t *testing.T) {
 	}
 }
 
-func TestLimits(t *testing.T) {
-	defer func(old int) { limits.iterations = old }(limits.iterations)
-	limits.iterations = 100
-	_, err := Render("{% for a in range(1, 20) %}{% for b in range(1, 20) %}{% endfor %}{% endfor %}", nil)
-	if err == nil || !strings.Contains(err.Error(), "more than 100 loop iterations") {
-		t.Errorf("iterations: got %v", err)
-	}
-	defer func(old int) { limits.listLen = old }(limits.listLen)
-	limits.listLen = 1000
-	_, err = Render("{% set l = [1] %}{% for i in range(1, 20) %}{% set l = l + l %}{% endfor %}", nil)
-	if err == nil || !strings.Contains(err.Error(), "list longer than 1000 elements") {
-		t.Errorf("list length: got %v", err)
-	}
-	defer func(old int) { limits.output = old }(limits.output)
-	limits.output = 1000
-	_, err = Render("{% for i in range(1, 50) %}{{ '0123456789012345678901234567890123456789' }}{% endfor %}", nil)
-	if err == nil || !strings.Contains(err.Error(), "output exceeds 1000 bytes") {
-		t.Errorf("output: got %v", err)
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	cases := []struct {
 		name string

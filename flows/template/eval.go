@@ -6,22 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// limits keep a template from running away with memory or time. They are
-// variables so that the fuzz test can lower them.
-var limits = struct {
-	iterations int // loop iterations per render
-	listLen    int // elements built by range, .., list + list
-	output     int // bytes rendered
-	jqTimeout  time.Duration
-}{
-	iterations: 10_000_000,
-	listLen:    10_000_000,
-	output:     1 << 30,
-	jqTimeout:  30 * time.Second,
-}
 
 type binding struct {
 	name string
@@ -30,10 +15,10 @@ type binding struct {
 
 // state is one rendering.
 type state struct {
-	src        string
-	vars       map[string]any
-	locals     []binding
-	iterations int
+	src    string
+	vars   map[string]any
+	locals []binding
+	budget
 	// scratch formats non-string values without allocating a string.
 	scratch    []byte
 	scratchBuf [64]byte
@@ -70,8 +55,21 @@ func (s *state) names() []string {
 	return names
 }
 
+// stepAt counts one step of work at byte offset pos of the source.
+func (s *state) stepAt(pos int) error {
+	if err := s.step(); err != nil {
+		return newError(s.src, pos, err, "%v", err)
+	}
+	return nil
+}
+
 func (s *state) render(b *strings.Builder, nodes []node) error {
 	for _, n := range nodes {
+		if _, text := n.(*textNode); !text {
+			if err := s.stepAt(nodePos(n)); err != nil {
+				return err
+			}
+		}
 		switch n := n.(type) {
 		case *textNode:
 			b.WriteString(n.text)
@@ -114,11 +112,32 @@ func (s *state) render(b *strings.Builder, nodes []node) error {
 			}
 			s.set(n.name, v)
 		}
-		if b.Len() > limits.output {
-			return newError(s.src, 0, nil, "output exceeds %d bytes", limits.output)
+		if b.Len() > limits.Output {
+			return newError(s.src, nodePos(n), limitErr("output"), "%v", limitErr("output"))
 		}
 	}
 	return nil
+}
+
+// nodePos is where a node starts in the source, for errors; text has no
+// position of its own and reports the start.
+func nodePos(n node) int {
+	var x expr
+	switch n := n.(type) {
+	case *printNode:
+		x = n.x
+	case *ifNode:
+		x = n.conds[0]
+	case *forNode:
+		return n.pos
+	case *setNode:
+		return n.pos
+	}
+	if x == nil {
+		return 0
+	}
+	pos, _ := x.span()
+	return pos
 }
 
 func (s *state) write(b *strings.Builder, x expr, v any) error {
@@ -180,9 +199,8 @@ func (s *state) renderFor(b *strings.Builder, n *forNode) error {
 	}
 	defer func() { s.locals = s.locals[:base] }()
 	for i := 0; i < count; i++ {
-		s.iterations++
-		if s.iterations > limits.iterations {
-			return newError(s.src, n.pos, nil, "more than %d loop iterations", limits.iterations)
+		if err := s.stepAt(n.pos); err != nil {
+			return err
 		}
 		info.index = i
 		var key, val any
@@ -407,6 +425,9 @@ func isUndefined(err error) bool {
 }
 
 func (e *callExpr) eval(s *state) (any, error) {
+	if err := s.stepAt(e.pos); err != nil {
+		return nil, err
+	}
 	args, err := evalArgs(s, e.args)
 	if err != nil {
 		return nil, err
@@ -441,6 +462,9 @@ func evalArgs(s *state, xs []expr) ([]any, error) {
 }
 
 func (e *filterExpr) eval(s *state) (any, error) {
+	if err := s.stepAt(e.namePos); err != nil {
+		return nil, err
+	}
 	in, err := e.x.eval(s)
 	undefined := false
 	if err != nil {
@@ -532,6 +556,9 @@ func (e *unaryExpr) eval(s *state) (any, error) {
 }
 
 func (e *binaryExpr) eval(s *state) (any, error) {
+	if err := s.stepAt(e.pos); err != nil {
+		return nil, err
+	}
 	l, err := e.l.eval(s)
 	if err != nil {
 		return nil, err
@@ -596,8 +623,8 @@ func binary(op string, l, r any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(ls)+len(rs) > limits.output {
-			return nil, fmt.Errorf("string longer than %d bytes", limits.output)
+		if err := checkString(len(ls) + len(rs)); err != nil {
+			return nil, err
 		}
 		return ls + rs, nil
 	case "in", "not in":
@@ -661,8 +688,8 @@ func arith(op string, l, r any) (any, error) {
 			} else {
 				add = []any{r}
 			}
-			if len(ll)+len(add) > limits.listLen {
-				return nil, fmt.Errorf("list longer than %d elements", limits.listLen)
+			if err := checkList(len(ll) + len(add)); err != nil {
+				return nil, err
 			}
 			out := make([]any, 0, len(ll)+len(add))
 			return append(append(out, ll...), add...), nil
@@ -768,8 +795,8 @@ func rangeList(from, to, step any) ([]any, error) {
 	if (st > 0 && a <= b) || (st < 0 && a >= b) {
 		n = math.Floor((float64(b)-float64(a))/float64(st)) + 1
 	}
-	if n > float64(limits.listLen) {
-		return nil, fmt.Errorf("range of %.0f elements is longer than %d", n, limits.listLen)
+	if n > float64(maxElements()) {
+		return nil, fmt.Errorf("range of %.0f elements: %w", n, limitErr("value"))
 	}
 	out := make([]any, 0, int(n))
 	for i, v := 0, a; i < int(n); i, v = i+1, v+st {

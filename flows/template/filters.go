@@ -150,7 +150,8 @@ func stringFilter(f func(string) string) func(*call, any) (any, error) {
 		if null || err != nil {
 			return nil, err
 		}
-		return f(s), nil
+		out := f(s)
+		return out, checkString(len(out))
 	}
 }
 
@@ -229,6 +230,9 @@ func fAbs(_ *call, in any) (any, error) {
 func fBase64Encode(_ *call, in any) (any, error) {
 	s, null, err := inputString(in)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := checkString(base64.StdEncoding.EncodedLen(len(s))); err != nil {
 		return nil, err
 	}
 	return base64.StdEncoding.EncodeToString([]byte(s)), nil
@@ -343,9 +347,13 @@ func fJoin(c *call, in any) (any, error) {
 		return nil, fmt.Errorf("need a list, got %s", kindName(in))
 	}
 	parts := make([]string, len(l))
+	total := 0
 	for i, e := range l {
 		if parts[i], err = toString(e); err != nil {
 			return nil, err
+		}
+		if total += len(parts[i]) + len(sep); total > limits.Value {
+			return nil, limitErr("value")
 		}
 	}
 	return strings.Join(parts, sep), nil
@@ -472,6 +480,9 @@ func fReplace(c *call, in any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkReplace(s, from, to); err != nil {
+			return nil, err
+		}
 		return strings.ReplaceAll(s, from, to), nil
 	}
 	keys, ok := mapKeys(pairs)
@@ -484,9 +495,25 @@ func fReplace(c *call, in any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkReplace(s, k, to); err != nil {
+			return nil, err
+		}
 		s = strings.ReplaceAll(s, k, to)
 	}
 	return s, nil
+}
+
+// checkReplace fails when replacing from with to in s would build a string
+// over the Value limit, before building it.
+func checkReplace(s, from, to string) error {
+	if len(to) <= len(from) {
+		return nil
+	}
+	n := 1 + utf8.RuneCountInString(s) // "" matches between every character
+	if from != "" {
+		n = strings.Count(s, from)
+	}
+	return checkString(len(s) + n*(len(to)-len(from)))
 }
 
 func fReverse(_ *call, in any) (any, error) {
@@ -597,9 +624,19 @@ func fSplit(c *call, in any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := 1 + strings.Count(s, sep)
+	if sep == "" {
+		n = utf8.RuneCountInString(s)
+	}
+	if limit > 0 {
+		n = int(min(int64(n), limit))
+	}
+	if err := checkList(n); err != nil {
+		return nil, err
+	}
 	var parts []string
 	if limit > 0 {
-		parts = strings.SplitN(s, sep, int(min(limit, int64(limits.listLen))))
+		parts = strings.SplitN(s, sep, int(min(limit, int64(maxElements())+1)))
 	} else {
 		parts = strings.Split(s, sep)
 	}

@@ -173,7 +173,7 @@ func TestFilterErrors(t *testing.T) {
 		{"{{ json('{') }}", `function json: invalid JSON`},
 		{"{{ json('[1] [2]') }}", `more than one value`},
 		{"{{ range(1, 'x') }}", `range needs integers`},
-		{"{{ range(1, 100000000000) }}", `longer than`},
+		{"{{ range(1, 100000000000) }}", `template value limit`},
 		{"{{ 'ab' | abbreviate(-1) }}", `must not be negative`},
 		{"{{ 5 | keys }}", `need a map, got integer`},
 		{"{{ 1 | first }}", `need a list or a string, got integer`},

@@ -41,10 +41,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	oldLimits, oldNow := limits, Now
-	limits.iterations = 10_000
-	limits.listLen = 10_000
-	limits.output = 1 << 20
-	limits.jqTimeout = 50 * time.Millisecond
+	SetLimits(Limits{Output: 1 << 20, Value: 1 << 20, Steps: 20_000, Time: 50 * time.Millisecond})
 	Now = func() time.Time { return time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC) }
 	f.Cleanup(func() { limits, Now = oldLimits, oldNow })
 	vars := fixture()

@@ -1,7 +1,6 @@
 package template
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -66,13 +65,17 @@ func fJq(c *call, in any) (any, error) {
 			return nil, fmt.Errorf("input is a string that is not JSON: %w", err)
 		}
 	}
-	input, err := toJq(in, 0)
+	left := limits.Value
+	input, err := toJq(in, 0, &left)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), limits.jqTimeout)
-	defer cancel()
+	// The query runs under the render's budget: its deadline, its context,
+	// and a heap growth of at most the Value limit; the results are
+	// counted against the Value limit as they come.
+	ctx, done := c.s.jqContext()
 	out := []any{}
+	left = limits.Value
 	iter := code.RunWithContext(ctx, input)
 	for {
 		v, ok := iter.Next()
@@ -84,24 +87,42 @@ func fJq(c *call, in any) (any, error) {
 			if errors.As(err, &halt) && halt.Value() == nil {
 				break
 			}
+			if berr := done(); berr != nil {
+				err = berr
+			}
 			return nil, fmt.Errorf("jq %q: %w", expr, err)
 		}
-		if len(out) >= limits.listLen {
-			return nil, fmt.Errorf("jq %q: more than %d results", expr, limits.listLen)
+		v = fromJq(v)
+		if left -= elementBytes; left < 0 || !fitsIn(v, &left, 0) {
+			done()
+			return nil, fmt.Errorf("jq %q: %w", expr, limitErr("value"))
 		}
-		out = append(out, fromJq(v))
+		out = append(out, v)
+	}
+	if err := done(); err != nil {
+		return nil, fmt.Errorf("jq %q: %w", expr, err)
 	}
 	return out, nil
 }
 
-// toJq converts engine values into the types gojq accepts.
-func toJq(v any, depth int) (any, error) {
+// toJq converts engine values into the types gojq accepts. left is what
+// remains of the Value limit: the conversion copies, so a list holding the
+// same list many times over must not be expanded past it.
+func toJq(v any, depth int, left *int) (any, error) {
 	if depth > maxJSONDepth {
 		return nil, errors.New("value nested too deeply for jq")
 	}
+	if *left -= elementBytes; *left < 0 {
+		return nil, limitErr("value")
+	}
 	v = norm(v)
 	switch x := v.(type) {
-	case nil, bool, string, float64:
+	case string:
+		if *left -= len(x); *left < 0 {
+			return nil, limitErr("value")
+		}
+		return x, nil
+	case nil, bool, float64:
 		return x, nil
 	case int64:
 		if x >= math.MinInt && x <= math.MaxInt {
@@ -115,7 +136,7 @@ func toJq(v any, depth int) (any, error) {
 		out := make([]any, len(l))
 		for i, e := range l {
 			var err error
-			if out[i], err = toJq(e, depth+1); err != nil {
+			if out[i], err = toJq(e, depth+1, left); err != nil {
 				return nil, err
 			}
 		}
@@ -126,7 +147,7 @@ func toJq(v any, depth int) (any, error) {
 		for _, k := range keys {
 			e, _ := getKey(v, k)
 			var err error
-			if out[k], err = toJq(e, depth+1); err != nil {
+			if out[k], err = toJq(e, depth+1, left); err != nil {
 				return nil, err
 			}
 		}
@@ -141,7 +162,7 @@ func toJq(v any, depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toJq(p, depth+1)
+	return toJq(p, depth+1, left)
 }
 
 // fromJq converts gojq results back: int to int64, big integers to int64

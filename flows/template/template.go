@@ -10,6 +10,7 @@
 package template
 
 import (
+	"context"
 	"strings"
 	"sync"
 )
@@ -129,24 +130,34 @@ func (t *Template) IsStatic() bool {
 
 // Render renders the template with vars. Errors are *Error values with the
 // position of the failing expression; undefined variables wrap an
-// *UndefinedError.
+// *UndefinedError, exceeded limits a *LimitError.
 func (t *Template) Render(vars map[string]any) (string, error) {
+	return t.RenderContext(context.Background(), vars)
+}
+
+// RenderContext is Render that stops, with an error wrapping the context's
+// cause, soon after ctx is done.
+func (t *Template) RenderContext(ctx context.Context, vars map[string]any) (string, error) {
 	if t.static {
 		return t.staticText(), nil
 	}
-	s := &state{src: t.src, vars: vars}
+	s := &state{src: t.src, vars: vars, budget: newBudget(ctx)}
 	if t.bare {
 		v, err := t.single.eval(s)
 		if err != nil {
 			return "", err
 		}
-		if str, ok := v.(string); ok {
-			return str, nil
+		pos, _ := t.single.span()
+		str, ok := v.(string)
+		if !ok {
+			b, err := appendValue(nil, v)
+			if err != nil {
+				return "", wrapAt(t.src, pos, err)
+			}
+			str = string(b)
 		}
-		str, err := toString(v)
-		if err != nil {
-			pos, _ := t.single.span()
-			return "", wrapAt(t.src, pos, err)
+		if len(str) > limits.Output {
+			return "", wrapAt(t.src, pos, limitErr("output"))
 		}
 		return str, nil
 	}
@@ -171,11 +182,26 @@ func (t *Template) staticText() string {
 // with its type: a list, a map, an int64, a bool, a time.Time, nil, ...
 // Map literals and json() values are *OrderedMap; see Plain.
 func (t *Template) Eval(vars map[string]any) (any, error) {
+	return t.EvalContext(context.Background(), vars)
+}
+
+// EvalContext is Eval that stops soon after ctx is done. A value bigger
+// than the Value limit (a list holding itself many times over) is an
+// error, so that the caller never expands it.
+func (t *Template) EvalContext(ctx context.Context, vars map[string]any) (any, error) {
 	if t.single == nil {
-		return t.Render(vars)
+		return t.RenderContext(ctx, vars)
 	}
-	s := &state{src: t.src, vars: vars}
-	return t.single.eval(s)
+	s := &state{src: t.src, vars: vars, budget: newBudget(ctx)}
+	v, err := t.single.eval(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(v); err != nil {
+		pos, _ := t.single.span()
+		return nil, wrapAt(t.src, pos, err)
+	}
+	return v, nil
 }
 
 // Refs returns every variable path the template reads (loop variables and

@@ -647,7 +647,8 @@ func cmpOrdered[T int64 | float64](a, b T) int {
 
 // toString prints a value the way {{ }} does: strings as they are, numbers
 // in decimal without exponent, null as nothing, dates in RFC 3339 with
-// nanoseconds, lists and maps as JSON.
+// nanoseconds, lists and maps as JSON. A printed form longer than the Value
+// limit is a *LimitError.
 func toString(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
@@ -663,13 +664,24 @@ func appendString(buf []byte, v any) (string, error) {
 	return string(b), err
 }
 
-// appendValue appends the printed form of v to buf.
+// appendValue appends the printed form of v to buf, at most the Value limit.
 func appendValue(buf []byte, v any) ([]byte, error) {
+	return appendValueMax(buf, v, limits.Value)
+}
+
+// appendValueMax appends the printed form of v to buf, failing with a
+// *LimitError as soon as it would add more than max bytes: a list that
+// holds itself a thousand times over is cut off, not expanded.
+func appendValueMax(buf []byte, v any, max int) ([]byte, error) {
+	end := len(buf) + max
 	v = norm(v)
 	switch x := v.(type) {
 	case nil:
 		return buf, nil
 	case string:
+		if len(buf)+len(x) > end {
+			return buf, limitErr("value")
+		}
 		return append(buf, x...), nil
 	case bool:
 		return strconv.AppendBool(buf, x), nil
@@ -684,7 +696,7 @@ func appendValue(buf []byte, v any) ([]byte, error) {
 			return append(buf, x.String()...), nil
 		}
 	}
-	return appendJSON(buf, v)
+	return appendJSONTo(buf, v, end)
 }
 
 func appendFloat(buf []byte, f float64) []byte {
@@ -699,10 +711,20 @@ func appendFloat(buf []byte, f float64) []byte {
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
 }
 
-// appendJSON serializes v. Map values keep their order, Go maps are written
-// with sorted keys, dates as RFC 3339 strings. HTML characters are not
-// escaped: templates produce SQL, URLs and JSON, not HTML.
+// appendJSON serializes v, adding at most the Value limit to buf. Map
+// values keep their order, Go maps are written with sorted keys, dates as
+// RFC 3339 strings. HTML characters are not escaped: templates produce SQL,
+// URLs and JSON, not HTML.
 func appendJSON(buf []byte, v any) ([]byte, error) {
+	return appendJSONTo(buf, v, len(buf)+limits.Value)
+}
+
+// appendJSONTo serializes v, failing with a *LimitError once buf would
+// grow past end.
+func appendJSONTo(buf []byte, v any, end int) ([]byte, error) {
+	if len(buf) > end {
+		return buf, limitErr("value")
+	}
 	v = norm(v)
 	switch x := v.(type) {
 	case nil:
@@ -717,6 +739,9 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return appendJSONFloat(buf, x), nil
 	case string:
+		if len(buf)+len(x) > end {
+			return buf, limitErr("value")
+		}
 		return rows.AppendJSONString(buf, x), nil
 	case time.Time:
 		buf = append(buf, '"')
@@ -729,13 +754,13 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = appendJSON(buf, e); err != nil {
+			if buf, err = appendJSONTo(buf, e, end); err != nil {
 				return buf, err
 			}
 		}
 		return append(buf, ']'), nil
 	case *loopInfo:
-		return appendJSON(buf, x.asMap())
+		return appendJSONTo(buf, x.asMap(), end)
 	}
 	if keys, ok := mapKeys(v); ok {
 		buf = append(buf, '{')
@@ -743,22 +768,28 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
+			if len(buf)+len(k) > end {
+				return buf, limitErr("value")
+			}
 			buf = rows.AppendJSONString(buf, k)
 			buf = append(buf, ':')
 			e, _ := getKey(v, k)
 			var err error
-			if buf, err = appendJSON(buf, e); err != nil {
+			if buf, err = appendJSONTo(buf, e, end); err != nil {
 				return buf, err
 			}
 		}
 		return append(buf, '}'), nil
 	}
 	if l, ok := asList(v); ok {
-		return appendJSON(buf, l)
+		return appendJSONTo(buf, l, end)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return buf, fmt.Errorf("cannot write %T as JSON: %w", v, err)
+	}
+	if len(buf)+len(b) > end {
+		return buf, limitErr("value")
 	}
 	return append(buf, b...), nil
 }
@@ -784,7 +815,11 @@ func appendJSONFloat(buf []byte, f float64) []byte {
 func parseJSON(text string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
-	v, err := decodeJSONValue(dec, 0)
+	if err := checkString(len(text)); err != nil {
+		return nil, err
+	}
+	count := 0
+	v, err := decodeJSONValue(dec, 0, &count)
 	if err != nil {
 		return nil, err
 	}
@@ -796,9 +831,15 @@ func parseJSON(text string) (any, error) {
 
 const maxJSONDepth = 1000
 
-func decodeJSONValue(dec *json.Decoder, depth int) (any, error) {
+// decodeJSONValue decodes one value; count is the number of values decoded
+// so far, bounded by the Value limit (a text of empty lists takes ten times
+// its size once decoded).
+func decodeJSONValue(dec *json.Decoder, depth int, count *int) (any, error) {
 	if depth > maxJSONDepth {
 		return nil, fmt.Errorf("invalid JSON: nested deeper than %d", maxJSONDepth)
+	}
+	if *count++; *count > maxElements() {
+		return nil, limitErr("value")
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -815,7 +856,7 @@ func decodeJSONValue(dec *json.Decoder, depth int) (any, error) {
 					return nil, fmt.Errorf("invalid JSON: %w", err)
 				}
 				k, _ := kt.(string)
-				v, err := decodeJSONValue(dec, depth+1)
+				v, err := decodeJSONValue(dec, depth+1, count)
 				if err != nil {
 					return nil, err
 				}
@@ -828,7 +869,7 @@ func decodeJSONValue(dec *json.Decoder, depth int) (any, error) {
 		case '[':
 			l := []any{}
 			for dec.More() {
-				v, err := decodeJSONValue(dec, depth+1)
+				v, err := decodeJSONValue(dec, depth+1, count)
 				if err != nil {
 					return nil, err
 				}
