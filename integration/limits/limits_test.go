@@ -237,43 +237,51 @@ func TestGeneratedCorpus(t *testing.T) {
 
 // TestSIGTERMStopsRendering: a run sent SIGTERM while a template renders
 // used to go on until the render's end (7 to 10 s, a jq query its whole
-// 30 s limit). Rendering now watches the run's context: the process ends
-// long before the 60 s time limit the test sets, with the task KILLED.
+// 30 s limit). Rendering now watches the run's context: once the task is
+// RUNNING (read from the state, so that the signal lands inside the
+// render) the process ends long before the 60 s time limit the test sets,
+// with the task KILLED by the stopped render.
 func TestSIGTERMStopsRendering(t *testing.T) {
 	for _, file := range []string{"endless-loop.yml", "jq-endless.yml"} {
 		t.Run(file, func(t *testing.T) {
+			home := t.TempDir()
+			env := append(os.Environ(), "SLUICE_HOME="+home, "SLUICE_LIMIT_TEMPLATE_TIME=60s", "SLUICE_LIMIT_TEMPLATE_STEPS=1000000000000")
 			cmd := exec.Command(bin, "run", filepath.Join("testdata", file))
-			cmd.Env = append(os.Environ(), "SLUICE_HOME="+t.TempDir(), "SLUICE_LIMIT_TEMPLATE_TIME=60s", "SLUICE_LIMIT_TEMPLATE_STEPS=1000000000000")
-			var out bytes.Buffer
-			cmd.Stdout = &out
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cmd.Env = env
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// The task renders right after the execution starts.
-			var errb bytes.Buffer
-			buf := make([]byte, 4096)
-			for !strings.Contains(errb.String(), "execution started") {
-				n, err := stderr.Read(buf)
-				errb.Write(buf[:n])
-				if err != nil {
-					t.Fatalf("no start: %v\n%s", err, errb.String())
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			state := func(args ...string) string {
+				c := exec.Command(bin, args...)
+				c.Env = env
+				b, _ := c.Output()
+				return string(b)
+			}
+			running := regexp.MustCompile(`(?m)^explode\s+RUNNING`)
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				select {
+				case err := <-done:
+					t.Fatalf("ended before the signal: %v\n%s", err, errb.String())
+				default:
 				}
+				if time.Now().After(deadline) {
+					_ = cmd.Process.Kill()
+					t.Fatalf("the task never ran\n%s", errb.String())
+				}
+				if f := strings.Fields(state("executions", "list")); len(f) > 5 && running.MatchString(state("executions", "show", f[5])) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			sent := time.Now()
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			done := make(chan error, 1)
-			go func() {
-				rest := new(bytes.Buffer)
-				_, _ = rest.ReadFrom(stderr)
-				errb.Write(rest.Bytes())
-				done <- cmd.Wait()
-			}()
 			select {
 			case <-done:
 			case <-time.After(30 * time.Second):
@@ -282,8 +290,9 @@ func TestSIGTERMStopsRendering(t *testing.T) {
 				t.Fatalf("still rendering 30 s after SIGTERM\n%s", errb.String())
 			}
 			t.Logf("ended %s after SIGTERM", time.Since(sent).Round(time.Millisecond))
-			if all := errb.String() + out.String(); !strings.Contains(all, "KILLED") {
-				t.Errorf("run did not end KILLED:\n%s", all)
+			all := errb.String() + out.String()
+			if !strings.Contains(all, "KILLED") || !strings.Contains(all, "rendering stopped: context canceled") {
+				t.Errorf("run did not end KILLED by the stopped render:\n%s", all)
 			}
 		})
 	}
