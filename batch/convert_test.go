@@ -56,10 +56,14 @@ func TestConvert(t *testing.T) {
 		{"int into decimal", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Int(42), rows.Decimal(4200, 2), ""},
 		{"numeric string into decimal", typ(my, "DECIMAL", 12, 2, -1), nil, rows.String(" -12.5 "), rows.Decimal(-1250, 2), ""},
 		{"decimal trailing zeros", typ(my, "DECIMAL", 12, 2, -1), nil, dec("1.2300"), rows.Decimal(123, 2), ""},
-		{"decimal would round", typ(my, "DECIMAL", 12, 2, -1), nil, dec("1.239"), rows.Null, "more than 2 fractional digits"},
-		{"decimal too large", typ(my, "DECIMAL", 5, 2, -1), nil, dec("1234.5"), rows.Null, "out of range for DECIMAL(5,2)"},
-		{"float rounds to scale", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Float(0.1 + 0.2), rows.Decimal(30, 2), ""},
-		{"float nan into decimal", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Float(math.NaN()), rows.Null, "cannot be stored"},
+		{"decimal would round", typ(my, "DECIMAL", 12, 2, -1), nil, dec("1.239"), rows.Null, "more than the 2 the target keeps: it would be rounded"},
+		{"decimal too large", typ(my, "DECIMAL", 5, 2, -1), nil, dec("1234.5"), rows.Null, "has more digits than decimal(5,2) holds"},
+		{"float at the scale", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Float(0.3), rows.Decimal(30, 2), ""},
+		{"float beyond the scale is refused, not rounded", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Float(math.Nextafter(0.3, 1)), rows.Null, "it would be rounded"},
+		{"int beyond 2^53 into a double", typ(pg, "FLOAT8", -1, -1, -1), nil, rows.Int(1<<53 + 1), rows.Null, "a 64-bit float would round it"},
+		{"decimal with more digits than a double keeps", typ(pg, "FLOAT8", -1, -1, -1), nil, dec("0.12345678901234567891"), rows.Null, "more digits than a double keeps"},
+		{"midnight date-time text into date", typ(my, "DATE", -1, -1, -1), nil, rows.String("2024-01-01 00:00:00"), rows.Date(rows.DaysFromCivil(2024, 1, 1)), ""},
+		{"float nan into decimal", typ(my, "DECIMAL", 12, 2, -1), nil, rows.Float(math.NaN()), rows.Null, "NaN is not a decimal"},
 		{"big decimal 38", typ(ms, "DECIMAL", 38, 10, -1), nil, dec("1234567890123456789012345678.1"), dec("1234567890123456789012345678.1000000000"), ""},
 		{"unconstrained numeric keeps scale", typ(pg, "NUMERIC", 1<<40, 1<<40, -1), nil, dec("1.2300"), dec("1.2300"), ""},
 		{"not a number", typ(pg, "NUMERIC", 10, 2, -1), nil, rows.String("12,5"), rows.Null, "not a decimal"},
@@ -133,7 +137,7 @@ func TestParseTemporal(t *testing.T) {
 		{"hello", false, false, false, false, 0, 0},
 	}
 	for _, tt := range tests {
-		got, ok := ParseTemporal([]byte(tt.in))
+		got, ok := rows.ParseTemporal(tt.in)
 		if ok != tt.ok {
 			t.Errorf("ParseTemporal(%q) ok = %v", tt.in, ok)
 			continue
@@ -152,15 +156,15 @@ func FuzzParseTemporal(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tm, ok := ParseTemporal([]byte(s))
+		tm, ok := rows.ParseTemporal(s)
 		if !ok || !tm.HasDate || tm.HasZone {
 			return
 		}
 		// What parses as a zone-less date-time formats back to a string
 		// that parses to the same value.
-		b := appendWall(nil, tm.Days*microsPerDay+tm.Micros, 'T')
-		again, ok := ParseTemporal(b)
-		if !ok || again.Days*microsPerDay+again.Micros != tm.Days*microsPerDay+tm.Micros {
+		b := appendWall(nil, tm.Days*rows.MicrosPerDay+tm.Micros, 'T')
+		again, ok := rows.ParseTemporal(b)
+		if !ok || again.Days*rows.MicrosPerDay+again.Micros != tm.Days*rows.MicrosPerDay+tm.Micros {
 			t.Fatalf("%q → %s → %+v", s, b, again)
 		}
 	})

@@ -149,10 +149,10 @@ func encodeLoadData(b []byte, c *chunk, cols []column) ([]byte, error) {
 			case rows.KindNull:
 				b = append(b, '\\', 'N')
 			case rows.KindString, rows.KindBytes:
-				b = appendLoadEscaped(b, v.AsBytes())
+				b = appendTextEscaped(b, v.AsBytes(), true)
 			case rows.KindList, rows.KindMap:
 				j, _ := rows.AppendJSON(nil, v)
-				b = appendLoadEscaped(b, j)
+				b = appendTextEscaped(b, j, true)
 			default:
 				var err error
 				if b, err = appendMySQLScalar(b, v); err != nil {
@@ -163,31 +163,6 @@ func encodeLoadData(b []byte, c *chunk, cols []column) ([]byte, error) {
 		b = append(b, '\n')
 	}
 	return b, nil
-}
-
-func appendLoadEscaped(b, s []byte) []byte {
-	start := 0
-	for i, c := range s {
-		var esc byte
-		switch c {
-		case '\\':
-			esc = '\\'
-		case '\t':
-			esc = 't'
-		case '\n':
-			esc = 'n'
-		case '\r':
-			esc = 'r'
-		case 0:
-			esc = '0'
-		default:
-			continue
-		}
-		b = append(b, s[start:i]...)
-		b = append(b, '\\', esc)
-		start = i + 1
-	}
-	return append(b, s[start:]...)
 }
 
 // appendMySQLScalar appends numbers, booleans and temporal values as MySQL

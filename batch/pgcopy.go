@@ -436,7 +436,7 @@ func appendPGText(b []byte, v rows.Value) []byte {
 	case rows.KindDecimal:
 		return appendDecimal(b, v)
 	case rows.KindString:
-		return appendCopyEscaped(b, v.AsBytes())
+		return appendTextEscaped(b, v.AsBytes(), false)
 	case rows.KindBytes:
 		b = append(b, '\\', '\\', 'x')
 		return hex.AppendEncode(b, v.AsBytes())
@@ -451,30 +451,5 @@ func appendPGText(b []byte, v rows.Value) []byte {
 		return appendClock(b, v.Raw())
 	}
 	j, _ := rows.AppendJSON(nil, v)
-	return appendCopyEscaped(b, j)
-}
-
-// appendCopyEscaped escapes backslash, tab, newline and carriage return
-// for COPY's text format.
-func appendCopyEscaped(b, s []byte) []byte {
-	start := 0
-	for i, c := range s {
-		var esc byte
-		switch c {
-		case '\\':
-			esc = '\\'
-		case '\t':
-			esc = 't'
-		case '\n':
-			esc = 'n'
-		case '\r':
-			esc = 'r'
-		default:
-			continue
-		}
-		b = append(b, s[start:i]...)
-		b = append(b, '\\', esc)
-		start = i + 1
-	}
-	return append(b, s[start:]...)
+	return appendTextEscaped(b, j, false)
 }

@@ -58,10 +58,10 @@ func appendClock(b []byte, micros int64) []byte {
 // appendWall appends "YYYY-MM-DD HH:MM:SS[.ffffff]" for µs since the epoch
 // read as a wall clock.
 func appendWall(b []byte, wall int64, sep byte) []byte {
-	days := floorDiv(wall, microsPerDay)
+	days := rows.FloorDiv(wall, rows.MicrosPerDay)
 	b = appendDate(b, days)
 	b = append(b, sep)
-	return appendClock(b, wall-days*microsPerDay)
+	return appendClock(b, wall-days*rows.MicrosPerDay)
 }
 
 // appendOffset appends +HH:MM.
@@ -113,4 +113,35 @@ func absU(n int64) uint64 {
 // appendFloat appends the shortest text that reads back as the same float.
 func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
+// appendTextEscaped escapes backslash, tab, newline and carriage return
+// as the text formats of MySQL's LOAD DATA and PostgreSQL's COPY read
+// them; with nul, NUL as \0 too (LOAD DATA; COPY's text cannot hold NUL).
+func appendTextEscaped(b, s []byte, nul bool) []byte {
+	start := 0
+	for i, c := range s {
+		var esc byte
+		switch c {
+		case '\\':
+			esc = '\\'
+		case '\t':
+			esc = 't'
+		case '\n':
+			esc = 'n'
+		case '\r':
+			esc = 'r'
+		case 0:
+			if !nul {
+				continue
+			}
+			esc = '0'
+		default:
+			continue
+		}
+		b = append(b, s[start:i]...)
+		b = append(b, '\\', esc)
+		start = i + 1
+	}
+	return append(b, s[start:]...)
 }

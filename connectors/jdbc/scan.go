@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	mssql "github.com/microsoft/go-mssqldb"
-	"github.com/sluicehq/sluice/batch"
 	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/internal/rows"
 )
@@ -339,7 +338,7 @@ func decodeText(h *dialect.ScanHints, t *dialect.Type, b []byte) (rows.Value, er
 			// zeroDateTimeBehavior=convertToNull.
 			return rows.Null, nil
 		}
-		tm, ok := batch.ParseTemporal(b)
+		tm, ok := rows.ParseTemporal(b)
 		if !ok || !tm.HasDate {
 			return rows.Null, fmt.Errorf("not a date-time")
 		}
@@ -389,7 +388,7 @@ func parseTimeOfDay(b []byte) (rows.Value, error) {
 	if err != nil {
 		return rows.Null, fmt.Errorf("not a time of day")
 	}
-	tm, ok := batch.ParseTemporal([]byte("00:" + rest))
+	tm, ok := rows.ParseTemporal("00:" + rest)
 	if !ok || tm.HasDate {
 		return rows.Null, fmt.Errorf("not a time of day")
 	}

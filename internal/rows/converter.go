@@ -148,6 +148,7 @@ func (c *Converter) Bool(v Value) (bool, error) {
 		if v.n == 0 || v.n == 1 {
 			return v.n == 1, nil
 		}
+		return false, fmt.Errorf("%d is not a boolean (0 or 1)", v.n)
 	case KindFloat:
 		if f := v.AsFloat(); f == 0 || f == 1 {
 			return f == 1, nil
@@ -492,7 +493,10 @@ func (c *Converter) Date(v Value) (int64, error) {
 		return days, nil
 	case KindString:
 		s := strings.TrimSpace(v.AsString())
-		if t, ok := ParseTemporal(s); ok && t.HasDate && !t.HasTime {
+		if t, ok := ParseTemporal(s); ok && t.HasDate {
+			if t.HasTime && (t.Micros != 0 || t.HasZone) {
+				return 0, fmt.Errorf("%s has a time of day: a date would drop it", quoteValue(v))
+			}
 			return t.Days, nil
 		}
 		if t, ok := parseDateZone(s); ok {

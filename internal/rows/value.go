@@ -604,6 +604,9 @@ func civilFromDays(z int64) (y int64, m, d int) {
 	return y, m, d
 }
 
+// FloorDiv divides rounding toward negative infinity.
+func FloorDiv(a, b int64) int64 { return floorDiv(a, b) }
+
 // DaysFromCivil converts a calendar date to days since 1970-01-01.
 func DaysFromCivil(year int64, month, day int) int64 { return daysFromCivil(year, month, day) }
 
