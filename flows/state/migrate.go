@@ -92,6 +92,19 @@ var migrations = [][]string{
 		`ALTER TABLE task_runs ADD COLUMN run_at_us INTEGER`,
 		`CREATE INDEX task_runs_by_position ON task_runs (execution_id, position)`,
 	},
+	// 3: flows stored through the server's API, every revision kept
+	// (flows.go). A deletion is a revision with deleted = 1, as Kestra's.
+	{
+		`CREATE TABLE flows (
+			namespace  TEXT NOT NULL,
+			id         TEXT NOT NULL,
+			revision   INTEGER NOT NULL,
+			source     TEXT NOT NULL,
+			deleted    INTEGER NOT NULL,
+			updated_us INTEGER NOT NULL,
+			PRIMARY KEY (namespace, id, revision)
+		)`,
+	},
 }
 
 // migrate brings db to the newest schema in steps, in one immediate
