@@ -24,6 +24,16 @@ type Catalog struct {
 	Invalid map[string]error
 }
 
+// NewCatalog is the catalog of fs (stored flows, for instance); dir names
+// where they come from in messages.
+func NewCatalog(dir string, fs []*Flow) *Catalog {
+	c := &Catalog{Dir: dir, Flows: make(map[FlowRef]*Flow, len(fs)), Invalid: map[string]error{}}
+	for _, f := range fs {
+		c.Flows[FlowRef{f.Namespace, f.ID}] = f
+	}
+	return c
+}
+
 // LoadCatalog parses the *.yml/*.yaml flow files under dir (hidden folders
 // skipped). Files without id and namespace are not flows and are ignored.
 func LoadCatalog(dir string) (*Catalog, error) {
@@ -146,6 +156,25 @@ func (c *Catalog) closure(start FlowRef, next func(FlowRef) []Dependency, up boo
 				seen[n] = true
 				queue = append(queue, n)
 			}
+		}
+	}
+	return out
+}
+
+// DirectDependencies are the edges from ref only (one level).
+func (c *Catalog) DirectDependencies(ref FlowRef) []Dependency {
+	if f, ok := c.Flows[ref]; ok {
+		return Uses(f)
+	}
+	return nil
+}
+
+// DirectDependents are the edges into ref only (one level).
+func (c *Catalog) DirectDependents(ref FlowRef) []Dependency {
+	var out []Dependency
+	for _, d := range c.Dependents(ref) {
+		if d.To == ref {
+			out = append(out, d)
 		}
 	}
 	return out

@@ -233,7 +233,7 @@ func TestFlowDepsAndDelete(t *testing.T) {
 	write(t, dir, "mid.yml", "id: mid\nnamespace: d\ntasks: [{id: call, type: io.kestra.core.tasks.flows.Flow, namespace: d, flowId: leaf}]\n")
 	write(t, dir, "top.yml", "id: top\nnamespace: d\ntasks: [{id: call, type: core.Subflow, namespace: d, flowId: mid}]\n")
 	write(t, dir, "watcher.yml", "id: watcher\nnamespace: d\ntasks: [{id: a, type: core.Log, message: x}]\ntriggers:\n  - id: after-leaf\n    type: io.kestra.core.models.triggers.types.Flow\n    conditions:\n      - type: io.kestra.core.models.conditions.types.ExecutionFlowCondition\n        namespace: d\n        flowId: leaf\n")
-	out, errOut, code := sluice(t, "flow", "deps", leaf)
+	out, errOut, code := sluice(t, "flow", "deps", leaf, "--recursive")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/server"
+)
+
+// A 3-level chain across namespaces, stored through the server's API:
+// team.c.c listens to team.b.b, which runs team.a.a as a subflow. `flow
+// deps` reads it from the repository; deleting the middle flow is refused
+// with its dependent named.
+func TestFlowDepsFromRepository(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "state.db")
+	repo, err := state.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer((&server.Server{Repo: repo, Flows: repo.(state.FlowStore)}).Handler())
+	for _, src := range []string{
+		"id: a\nnamespace: team.a\ntasks:\n  - id: t\n    type: core.Return\n    format: x\n",
+		"id: b\nnamespace: team.b\ntasks:\n  - id: call\n    type: io.kestra.core.tasks.flows.Flow\n    namespace: team.a\n    flowId: a\n",
+		"id: c\nnamespace: team.c\ntasks:\n  - id: t\n    type: core.Return\n    format: x\ntriggers:\n  - id: after-b\n    type: io.kestra.core.models.triggers.types.Flow\n    conditions:\n      - type: io.kestra.core.models.conditions.types.ExecutionFlowCondition\n        namespace: team.b\n        flowId: b\n",
+	} {
+		resp, err := http.Post(hs.URL+"/api/v1/flows", "application/x-yaml", strings.NewReader(src))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("store: %v %v", err, resp.Status)
+		}
+		resp.Body.Close()
+	}
+	hs.Close()
+	repo.Close()
+
+	out, errOut, code := sluice(t, "--state", db, "flow", "deps", "team.b.b")
+	if code != 0 {
+		t.Fatalf("deps: %d %s", code, errOut)
+	}
+	for _, want := range []string{"uses:\n  team.a.a (subflow task call)", "used by:\n  team.c.c (its trigger after-b runs team.b.b)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("deps lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = sluice(t, "--state", db, "flow", "deps", "team.a.a", "--recursive", "--format", "dot")
+	for _, want := range []string{`"team.b.b" -> "team.a.a" [label="subflow task call"];`, `"team.c.c" -> "team.b.b" [label="trigger after-b"];`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dot lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = sluice(t, "--state", db, "flow", "deps", "team.a.a", "--format", "json")
+	if !strings.Contains(out, `"from": "team.b.b"`) || strings.Contains(out, "team.c.c") {
+		t.Errorf("json (direct only):\n%s", out)
+	}
+	_, errOut, code = sluice(t, "--state", db, "flow", "delete", "team.b.b")
+	if code != exitInvalid || !strings.Contains(errOut, "team.c.c (its trigger after-b runs team.b.b)") {
+		t.Fatalf("delete of the middle flow: exit %d\n%s", code, errOut)
+	}
+	if _, errOut, code = sluice(t, "--state", db, "flow", "deps", "team.b.b"); code != 0 {
+		t.Fatalf("b deleted without --force: %s", errOut)
+	}
+	if _, errOut, code = sluice(t, "--state", db, "flow", "delete", "team.b.b", "--force"); code != 0 {
+		t.Fatalf("delete --force: %s", errOut)
+	}
+	if _, _, code = sluice(t, "--state", db, "flow", "deps", "team.b.b"); code != exitInvalid {
+		t.Fatalf("deleted flow still found")
+	}
+	if _, _, code = sluice(t, "--state", db, "flow", "deps", "nodot"); code != exitInvalid {
+		t.Fatalf("bad ref accepted")
+	}
+}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+func TestDirSync(t *testing.T) {
+	ts := newTestServer(t)
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yml", flowYAML("folder", "a", ""))
+	write("notes.yml", "just: some yaml\n")
+	d := &DirSync{Server: ts.srv, Dir: dir}
+	ctx := context.Background()
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs := ts.srv.Flows
+	if rev, err := fs.GetFlow(ctx, "folder", "a", 0); err != nil || rev.Revision != 1 {
+		t.Fatalf("stored: %v %v", rev, err)
+	}
+	// Unchanged: no new revision. Changed: one. Broken: the last good one stays.
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write("a.yml", flowYAML("folder", "a", "description: changed\n"))
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write("a.yml", flowYAML("folder", "a", "descripton: typo\n"))
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rev, err := fs.GetFlow(ctx, "folder", "a", 0); err != nil || rev.Revision != 2 {
+		t.Fatalf("after change and typo: %v %v", rev, err)
+	}
+	var f map[string]any
+	if code := ts.do("GET", "/api/v1/flows/folder/a", "", "", &f); code != 200 || f["description"] != "changed" {
+		t.Fatalf("API sees %d %v", code, f)
+	}
+	if err := os.Remove(filepath.Join(dir, "a.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.GetFlow(ctx, "folder", "a", 0); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("file removed, flow kept: %v", err)
+	}
+	if _, ok := ts.srv.catalog.get(flowRef("folder", "a")); ok {
+		t.Fatal("catalog keeps a deleted flow")
+	}
+}

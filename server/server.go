@@ -1,0 +1,178 @@
+// Package server is `sluice server`'s HTTP API: Kestra 0.4's endpoints
+// (its webserver controllers at v0.4.0 are the contract) over the flow
+// store, the executor and the triggers, plus an OpenAPI document,
+// Prometheus metrics and a health check.
+//
+// Routing uses net/http's method-and-wildcard patterns (Go 1.22+): the
+// API's paths need nothing more, conflicting patterns are refused when the
+// route table is registered (so a test catches them), and it keeps the
+// dependency list short. One route table drives both the mux and the
+// OpenAPI document, so they cannot drift apart.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+// Server serves the API. Set the fields, then call Handler or Serve.
+type Server struct {
+	// Repo holds executions, logs and KV state; Flows the stored flows
+	// (usually the same SQLite repository).
+	Repo  state.Repository
+	Flows state.FlowStore
+	// Parse decodes a flow (nil: flows.Parse).
+	Parse func(file string, src []byte) (*flows.Flow, error)
+	// Logger receives request errors (nil: discarded).
+	Logger *slog.Logger
+	// MaxBodyBytes bounds every request body (default 16 MiB); FILE inputs
+	// of a trigger request are the only large bodies.
+	MaxBodyBytes int64
+	// Metrics is exported at /metrics (nil: a new registry).
+	Metrics *Metrics
+
+	once sync.Once
+	log  *slog.Logger
+	// streams is closed when shutdown starts: long-lived answers (follow)
+	// end then instead of holding the shutdown.
+	streams     chan struct{}
+	streamsOnce sync.Once
+	catalog     *catalog
+	mux         *http.ServeMux
+}
+
+// DefaultMaxBody is the default bound of a request body.
+const DefaultMaxBody = 16 << 20
+
+func (s *Server) maxBody() int64 {
+	if s.MaxBodyBytes > 0 {
+		return s.MaxBodyBytes
+	}
+	return DefaultMaxBody
+}
+
+func (s *Server) parse(file string, src []byte) (*flows.Flow, error) {
+	if s.Parse != nil {
+		return s.Parse(file, src)
+	}
+	return flows.Parse(file, src)
+}
+
+// route is one endpoint: the mux pattern, its OpenAPI description and the
+// handler.
+type route struct {
+	method, path string
+	summary      string
+	tag          string
+	params       []param
+	body         string // request media types, "" for none
+	h            handler
+	raw          http.HandlerFunc // for endpoints that stream (SSE, metrics)
+}
+
+type param struct {
+	name, in, doc string
+	required      bool
+}
+
+func q(name, doc string) param { return param{name: name, in: "query", doc: doc} }
+
+func (s *Server) routes() []route {
+	page := []param{q("page", "page number, from 1 (default 1)"), q("size", "results per page (default 10, at most 1000)"), q("sort", "field:asc or field:desc")}
+	return []route{
+		{method: "GET", path: "/health", summary: "Health check", tag: "misc", h: s.health},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics", tag: "misc", raw: s.metricsHandler()},
+		{method: "GET", path: "/api/v1/openapi.json", summary: "This OpenAPI document", tag: "misc", h: s.openapi},
+
+		{method: "GET", path: "/api/v1/flows", summary: "List flows (latest revisions)", tag: "flows", params: append([]param{q("namespace", "namespace and the ones below it")}, page...), h: s.listFlows},
+		{method: "POST", path: "/api/v1/flows", summary: "Create a flow (JSON, or YAML with Content-Type application/x-yaml)", tag: "flows", body: "json,yaml", h: s.createFlow},
+		{method: "GET", path: "/api/v1/flows/search", summary: "Search flows", tag: "flows", params: append([]param{q("q", "text found in the namespace or the id"), q("namespace", "namespace and the ones below it")}, page...), h: s.searchFlows},
+		{method: "GET", path: "/api/v1/flows/distinct-namespaces", summary: "Namespaces that have flows", tag: "flows", h: s.distinctNamespaces},
+		{method: "POST", path: "/api/v1/flows/{namespace}", summary: "Replace a namespace's flows: create or update those given, delete the others", tag: "flows", params: []param{q("force", "delete flows others depend on")}, body: "json,yaml", h: s.updateNamespace},
+		{method: "GET", path: "/api/v1/flows/{namespace}/{id}", summary: "Get a flow", tag: "flows", params: []param{q("revision", "a revision number (default the latest)")}, h: s.getFlow},
+		{method: "PUT", path: "/api/v1/flows/{namespace}/{id}", summary: "Update a flow (a new revision when it changed)", tag: "flows", body: "json,yaml", h: s.updateFlow},
+		{method: "DELETE", path: "/api/v1/flows/{namespace}/{id}", summary: "Delete a flow; refused (409) while others depend on it unless force=true", tag: "flows", params: []param{q("force", "delete even when other flows depend on it")}, h: s.deleteFlow},
+		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/revisions", summary: "Every revision of a flow", tag: "flows", h: s.flowRevisions},
+		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/graph", summary: "The flow's tasks as a graph", tag: "flows", params: []param{q("revision", "a revision number (default the latest)")}, h: s.flowGraph},
+		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/dependencies", summary: "Flows this one uses and flows that use it", tag: "flows", params: []param{q("recursive", "follow dependencies transitively (default true)")}, h: s.flowDependencies},
+	}
+}
+
+// Handler returns the API's handler.
+func (s *Server) Handler() http.Handler {
+	s.init()
+	return s.mux
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		s.log = s.Logger
+		if s.log == nil {
+			s.log = discardLogger
+		}
+		if s.Metrics == nil {
+			s.Metrics = NewMetrics()
+		}
+		s.streams = make(chan struct{})
+		s.catalog = newCatalog()
+		if err := s.loadCatalog(context.Background()); err != nil {
+			s.log.Error("loading stored flows", "err", err)
+		}
+		mux := http.NewServeMux()
+		for _, rt := range s.routes() {
+			h := rt.raw
+			if h == nil {
+				h = s.wrap(rt.h)
+			}
+			mux.Handle(rt.method+" "+rt.path, h)
+		}
+		mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+			return errorf(http.StatusNotFound, "no endpoint %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path)
+		}))
+		s.mux = mux
+	})
+}
+
+// Serve answers on l until ctx is cancelled, then shuts down gracefully:
+// no new connections, requests in flight get up to grace to finish
+// (streams such as follow are closed at once).
+func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// No WriteTimeout: follow streams for as long as the execution
+		// runs; a slow reader only holds its own goroutine.
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(s.closeStreams)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) closeStreams() { s.streamsOnce.Do(func() { close(s.streams) }) }
