@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 
@@ -64,7 +65,7 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 		Short: "Print the JSON Schema of flow files (for editors)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := plugin.JSONSchema()
+			b, err := plugin.FlowJSONSchema(reflect.TypeOf(flows.Input{}))
 			if err != nil {
 				return err
 			}

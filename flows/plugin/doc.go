@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -73,10 +74,21 @@ func (in *Info) Markdown() string {
 
 // JSONSchema returns a JSON Schema (draft 2020-12) of a flow file whose
 // tasks may be any registered type, for editors.
-func JSONSchema() ([]byte, error) {
+func JSONSchema() ([]byte, error) { return FlowJSONSchema(nil) }
+
+// FlowJSONSchema is JSONSchema with the item schema of flow inputs derived
+// from input, the flows package's input struct (plugin cannot import it);
+// nil leaves inputs items open.
+//
+// An unknown task type is flagged by an enum of every type and alias; a
+// task without type gets the one error of the missing property (each
+// type's schema applies only when type is present and is that type).
+func FlowJSONSchema(input reflect.Type) ([]byte, error) {
 	var variants []any
+	var allTypes []string
 	defs := map[string]any{}
 	for _, in := range All() {
+		allTypes = append(allTypes, append([]string{in.ID}, in.Aliases...)...)
 		spec, err := SpecOf(reflect.TypeOf(in.New()))
 		if err != nil {
 			return nil, err
@@ -90,7 +102,7 @@ func JSONSchema() ([]byte, error) {
 			"disabled":    map[string]any{"type": "boolean"},
 		}
 		if in.Flowable {
-			props["errors"] = map[string]any{"$ref": "#/$defs/tasks"}
+			props["errors"] = map[string]any{"$ref": "#/$defs/errorTasks"}
 		}
 		required := []string{"id", "type"}
 		for _, p := range spec.Properties {
@@ -114,25 +126,34 @@ func JSONSchema() ([]byte, error) {
 			"type": "object", "title": in.ID, "description": in.ShortDoc(),
 			"properties": props, "required": required, "additionalProperties": false,
 		}
-		variants = append(variants, map[string]any{
-			"if":   map[string]any{"properties": map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}},
-			"then": map[string]any{"$ref": "#/$defs/" + name},
-		})
+		variants = append(variants, typeVariant(in, name))
 	}
-	defs["task"] = map[string]any{"type": "object", "required": []string{"id", "type"}, "allOf": variants}
+	sort.Strings(allTypes)
+	defs["task"] = map[string]any{"type": "object", "required": []string{"id", "type"},
+		"properties": map[string]any{"type": map[string]any{"enum": allTypes, "description": "The task type: a sluice ID or a Kestra alias (sluice plugins list)."}},
+		"allOf":      variants}
 	defs["trigger"] = kindSchema(Triggers(), defs, map[string]any{
 		"id": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"},
 		"disabled": map[string]any{"type": "boolean"}, "conditions": map[string]any{"$ref": "#/$defs/conditions"},
 	}, []string{"id", "type"})
 	defs["condition"] = kindSchema(Conditions(), defs, map[string]any{}, []string{"type"})
 	defs["conditions"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/condition"}}
-	defs["tasks"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/task"}}
-	retry, _ := SpecOf(reflect.TypeOf(Retry{}))
-	rp := map[string]any{}
-	for _, p := range retry.Properties {
-		rp[p.Name] = schemaOf(p.Type)
+	defs["tasks"] = map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"$ref": "#/$defs/task"}}
+	defs["errorTasks"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/task"}}
+	defs["retry"] = structSchema(reflect.TypeOf(Retry{}))
+	inputItem := map[string]any{"type": "object"}
+	if input != nil {
+		inputItem = structSchema(input)
 	}
-	defs["retry"] = map[string]any{"type": "object", "properties": rp, "additionalProperties": false}
+	defs["input"] = inputItem
+	defs["listener"] = map[string]any{
+		"type": "object", "required": []string{"tasks"}, "additionalProperties": false,
+		"properties": map[string]any{
+			"description": map[string]any{"type": "string"},
+			"conditions":  map[string]any{"$ref": "#/$defs/conditions"},
+			"tasks":       map[string]any{"$ref": "#/$defs/tasks"},
+		},
+	}
 	schema := map[string]any{
 		"$schema":  "https://json-schema.org/draft/2020-12/schema",
 		"title":    "sluice flow",
@@ -143,18 +164,68 @@ func JSONSchema() ([]byte, error) {
 			"namespace":    map[string]any{"type": "string"},
 			"description":  map[string]any{"type": "string"},
 			"labels":       map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
-			"inputs":       map[string]any{"type": "array"},
+			"inputs":       map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/input"}},
 			"variables":    map[string]any{"type": "object"},
 			"taskDefaults": map[string]any{"type": "array"},
 			"tasks":        map[string]any{"$ref": "#/$defs/tasks"},
-			"errors":       map[string]any{"$ref": "#/$defs/tasks"},
+			"errors":       map[string]any{"$ref": "#/$defs/errorTasks"},
 			"triggers":     map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/trigger"}},
+			"listeners":    map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/listener"}},
+			"revision":     map[string]any{"type": "integer"},
 			"disabled":     map[string]any{"type": "boolean"},
 		},
 		"additionalProperties": false,
 		"$defs":                defs,
 	}
 	return json.MarshalIndent(schema, "", "  ")
+}
+
+// typeVariant applies the schema of one type to an object whose type is
+// that type; "required" in the condition keeps it from applying (and
+// reporting every property as unknown) when type is missing.
+func typeVariant(in *Info, def string) map[string]any {
+	return map[string]any{
+		"if": map[string]any{"required": []string{"type"},
+			"properties": map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}},
+		"then": map[string]any{"$ref": "#/$defs/" + def},
+	}
+}
+
+var posType = reflect.TypeOf(Pos{})
+
+// structSchema is the schema of a properties struct: each property with
+// its doc, enum and default; required ones required; no other key.
+func structSchema(t reflect.Type) map[string]any {
+	spec, err := SpecOf(t)
+	if err != nil {
+		return map[string]any{"type": "object"}
+	}
+	props := map[string]any{}
+	var req []string
+	for _, p := range spec.Properties {
+		if p.Type == posType {
+			continue // where it was read, not a key
+		}
+		s := schemaOf(p.Type)
+		if p.Doc != "" {
+			s["description"] = p.Doc
+		}
+		if len(p.Enum) > 0 {
+			s["enum"] = p.Enum
+		}
+		if p.Default != "" {
+			s["default"] = p.Default
+		}
+		props[p.Name] = s
+		if p.Required {
+			req = append(req, p.Name)
+		}
+	}
+	out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(req) > 0 {
+		out["required"] = req
+	}
+	return out
 }
 
 func schemaOf(t reflect.Type) map[string]any {
@@ -183,27 +254,7 @@ func schemaOf(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
 	case reflect.Struct:
-		spec, err := SpecOf(t)
-		if err != nil {
-			return map[string]any{"type": "object"}
-		}
-		props := map[string]any{}
-		var req []string
-		for _, p := range spec.Properties {
-			s := schemaOf(p.Type)
-			if p.Doc != "" {
-				s["description"] = p.Doc
-			}
-			props[p.Name] = s
-			if p.Required {
-				req = append(req, p.Name)
-			}
-		}
-		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-		if len(req) > 0 {
-			out["required"] = req
-		}
-		return out
+		return structSchema(t)
 	}
 	return map[string]any{}
 }
@@ -240,10 +291,7 @@ func kindSchema(infos []*Info, defs map[string]any, common map[string]any, requi
 			"type": "object", "title": in.ID, "description": in.ShortDoc(),
 			"properties": props, "required": req, "additionalProperties": false,
 		}
-		variants = append(variants, map[string]any{
-			"if":   map[string]any{"properties": map[string]any{"type": map[string]any{"enum": append([]string{in.ID}, in.Aliases...)}}},
-			"then": map[string]any{"$ref": "#/$defs/" + name},
-		})
+		variants = append(variants, typeVariant(in, name))
 	}
 	return map[string]any{"type": "object", "required": required, "allOf": variants}
 }
