@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"database/sql"
 	"encoding/binary"
 	"math"
 	"math/big"
@@ -144,8 +145,11 @@ func TestDriverArgs(t *testing.T) {
 	if v, ok := driverArg(bindingOf(ms), &bytesT, rows.Null).([]byte); !ok || v != nil {
 		t.Errorf("SQL Server NULL varbinary = %#v", driverArg(bindingOf(ms), &bytesT, rows.Null))
 	}
-	if driverArg(bindingOf(ms), &intT, rows.Null) != nil {
-		t.Error("SQL Server NULL int is not nil")
+	if got := driverArg(bindingOf(ms), &intT, rows.Null); got != (sql.NullInt64{}) {
+		t.Errorf("SQL Server NULL int = %#v, want a typed NULL", got)
+	}
+	if got := driverArg(bindingOf(sq), &intT, rows.Null); got != nil {
+		t.Errorf("SQLite NULL int = %#v, want nil", got)
 	}
 	ts := rows.TimestampOf(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 	if got := driverArg(bindingOf(sq), &intT, ts); got != "2024-01-02 03:04:05" {

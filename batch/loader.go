@@ -550,7 +550,7 @@ func (l *loader) plan(ctx context.Context, in *rows.Schema) error {
 		l.staged = true
 		l.stage = d.StageName(l.table)
 	}
-	l.sink = l.chooseSink()
+	l.sink = l.chooseSink(ctx)
 	return nil
 }
 
@@ -575,7 +575,7 @@ func indexFold(s *rows.Schema, name string) int {
 	return -1
 }
 
-func (l *loader) chooseSink() sink {
+func (l *loader) chooseSink(ctx context.Context) sink {
 	d := l.o.Dialect
 	if !l.plain {
 		return &stmtSink{sql: l.stmt, cols: l.cols, d: d}
@@ -589,11 +589,22 @@ func (l *loader) chooseSink() sink {
 		}
 	default:
 		// The fastest protocol the dialect has, by ability.
-		switch d.(type) {
+		switch dd := d.(type) {
 		case dialect.Copier:
 			return newPGCopySink(l.cols)
 		case dialect.BulkCopier:
-			return &mssqlBulkSink{cols: l.cols}
+			names, types := make([]string, len(l.cols)), make([]dialect.Type, len(l.cols))
+			for i, c := range l.cols {
+				names[i], types[i] = c.Name, c.Type
+			}
+			why, err := dd.BulkCopyRefusal(ctx, l.sess.conn, names, types)
+			if err == nil && why == "" {
+				return &mssqlBulkSink{cols: l.cols}
+			}
+			if err != nil {
+				why = err.Error()
+			}
+			l.log.Info("bulk copy not used: multi-row insert instead", "reason", why)
 		case dialect.ODBC:
 			return &odbcArraySink{cols: l.cols, d: d}
 		}

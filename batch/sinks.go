@@ -21,8 +21,8 @@ type sink interface {
 func driverArg(b *dialect.Binding, t *dialect.Type, v rows.Value) any {
 	switch v.Kind() {
 	case rows.KindNull:
-		if b.TypedNullBytes && t.Kind == rows.KindBytes {
-			return []byte(nil)
+		if b.Null != nil {
+			return b.Null(t.Kind)
 		}
 		return nil
 	case rows.KindBool:

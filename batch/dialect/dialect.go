@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/sluicehq/sluice/internal/jdbcurl"
+	"github.com/sluicehq/sluice/internal/rows"
 )
 
 // Dialect is one server family.
@@ -117,10 +118,10 @@ type Binding struct {
 	// TemporalAsText sends dates and timestamps as ISO text (the driver
 	// would store a time.Time in a form of its own).
 	TemporalAsText bool
-	// TypedNullBytes sends a NULL for a binary column as a nil []byte: the
-	// driver types an untyped NULL as text, which the server refuses to
-	// convert to binary.
-	TypedNullBytes bool
+	// Null, when set, is the argument for a NULL in a column of kind k
+	// (a typed NULL: the driver would send an untyped nil as a type the
+	// server may refuse to convert).
+	Null func(k rows.Kind) any
 }
 
 // ScanHints say how the server's driver returns values.
@@ -137,7 +138,10 @@ type ScanHints struct {
 // (SQL Server: go-mssqldb's CopyIn, the TDS bulk load).
 type BulkCopier interface {
 	Dialect
-	BulkCopy()
+	// BulkCopyRefusal says why the connected server cannot bulk-load
+	// columns of these types exactly ("" when it can); the load then uses
+	// multi-row INSERTs.
+	BulkCopyRefusal(ctx context.Context, conn *sql.Conn, names []string, types []Type) (string, error)
 }
 
 // Copier dialects load with COPY FROM STDIN (PostgreSQL, through pgx).

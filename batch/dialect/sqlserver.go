@@ -1,11 +1,13 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
 
-	_ "github.com/microsoft/go-mssqldb" // registers driver "sqlserver"
+	mssql "github.com/microsoft/go-mssqldb" // also registers driver "sqlserver"
 
 	"github.com/sluicehq/sluice/internal/jdbcurl"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -32,9 +34,11 @@ func init() {
 		// takes; a table value constructor takes at most 1000 rows.
 		limits: Limits{MaxParams: 2098, MaxRowsPerInsert: 1000},
 		lex:    lexical{brackets: true},
-		// go-mssqldb types an untyped NULL as NVARCHAR, which SQL Server
-		// refuses to convert to VARBINARY.
-		binding: Binding{TypedNullBytes: true},
+		// go-mssqldb sends an untyped nil as TDS type NULL (0x1F):
+		// Babelfish refuses it ("Data type 0x1F is unknown") and SQL
+		// Server reads it as NVARCHAR, which it refuses to convert to
+		// VARBINARY.
+		binding: Binding{Null: sqlserverNull},
 		transient: []string{
 			"1205",  // chosen as deadlock victim
 			"1222",  // lock request time out period exceeded (SET LOCK_TIMEOUT)
@@ -51,10 +55,57 @@ func init() {
 	}})
 }
 
+// sqlserverNull is a NULL typed as the column: Babelfish converts neither
+// an untyped NULL nor an NVARCHAR one into every type.
+func sqlserverNull(k rows.Kind) any {
+	switch k {
+	case rows.KindBytes:
+		return []byte(nil)
+	case rows.KindInt:
+		return sql.NullInt64{}
+	case rows.KindFloat:
+		return sql.NullFloat64{}
+	case rows.KindBool:
+		return sql.NullBool{}
+	case rows.KindDate:
+		return mssql.NullDate{}
+	case rows.KindTime:
+		return mssql.NullTime{}
+	case rows.KindTimestamp:
+		return mssql.NullDateTime{}
+	case rows.KindTimestampTZ:
+		return sql.NullTime{} // DATETIMEOFFSET
+	}
+	return sql.NullString{}
+}
+
 // Bulk copy (go-mssqldb CopyIn).
 var _ BulkCopier = (*sqlserverDialect)(nil)
 
-func (d *sqlserverDialect) BulkCopy() {}
+// BulkCopyRefusal: Babelfish (4.2) reads the bulk-load value of a DECIMAL
+// or NUMERIC column of precision below 29 wrongly and stores another
+// number without an error (DECIMAL(12,2) 12.5 arrives as
+// 46670262506485165600.98): such loads take multi-row INSERTs there. Real
+// SQL Server has no such limit; SERVERPROPERTY('Babelfish') is NULL on it.
+func (d *sqlserverDialect) BulkCopyRefusal(ctx context.Context, conn *sql.Conn, names []string, types []Type) (string, error) {
+	var small []string
+	for i, t := range types {
+		if (t.Name == "DECIMAL" || t.Name == "NUMERIC") && t.Precision > 0 && t.Precision < 29 {
+			small = append(small, names[i]+" "+t.String())
+		}
+	}
+	if len(small) == 0 {
+		return "", nil
+	}
+	var babelfish sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT CAST(SERVERPROPERTY('Babelfish') AS int)").Scan(&babelfish); err != nil {
+		return "", err
+	}
+	if babelfish.Valid && babelfish.Int64 == 1 {
+		return "Babelfish misreads bulk-loaded DECIMAL/NUMERIC of precision below 29 (" + strings.Join(small, ", ") + ")", nil
+	}
+	return "", nil
+}
 
 func (d *sqlserverDialect) Classify(name string, precision, scale, length int64) Type {
 	t, c := classify(name, precision, scale, length)

@@ -29,7 +29,7 @@ func TestMySQLToSQLServer(t *testing.T) {
 	msURL, ms := server(t, dialect.SQLServer)
 	myURL, my := server(t, dialect.MySQL)
 	createUsers(t, my, dialect.MySQL, "users")
-	seedUsers(t, my, "users", 2000)
+	seedUsers(t, my, "users", 600)
 	mustExec(t, ms, "IF OBJECT_ID('users') IS NOT NULL DROP TABLE users", mssqlUsers)
 
 	env := plugintest.New(t)
@@ -42,7 +42,7 @@ func TestMySQLToSQLServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out["rowCount"] != int64(2000) {
+	if out["rowCount"] != int64(600) {
 		t.Fatalf("rowCount = %v", out["rowCount"])
 	}
 	out, err = env.Run(jdbc.NewQuery("sqlserver", jdbc.Query{Connection: jdbc.Connection{URL: msURL}, SQL: "select * from users order by id", Store: true}), "back")
@@ -51,12 +51,12 @@ func TestMySQLToSQLServer(t *testing.T) {
 	}
 	compareRowFiles(t, env, src, out["uri"].(string))
 
-	// merge twice through the #temp staging table and MERGE.
+	// merge twice through the #temp staging table (UPDATE + INSERT).
 	for i := 0; i < 2; i++ {
 		if _, err := env.Run(jdbc.NewBatch("sqlserver", jdbc.Batch{Connection: jdbc.Connection{URL: msURL}, From: src, Table: "users", Mode: "merge"}), "merge"); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, ms, "users"); n != 2000 {
+		if n := count(t, ms, "users"); n != 600 {
 			t.Fatalf("merge %d: %d rows", i+1, n)
 		}
 	}
@@ -105,7 +105,7 @@ func TestSQLServerParameterLimit(t *testing.T) {
 		schema.Fields = append(schema.Fields, rows.Field{Name: n, Kind: rows.KindInt})
 	}
 	var rs []rows.Row
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < 1100; i++ {
 		r := rows.Row{Values: make([]rows.Value, 30)}
 		for j := range r.Values {
 			r.Values[j] = rows.Int(int64(i*30 + j))
@@ -119,7 +119,7 @@ func TestSQLServerParameterLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out["rowCount"] != int64(5000) || count(t, ms, "wide") != 5000 {
+		if out["rowCount"] != int64(1100) || count(t, ms, "wide") != 1100 {
 			t.Fatalf("%s: rowCount %v, table %d", tx, out["rowCount"], count(t, ms, "wide"))
 		}
 	}

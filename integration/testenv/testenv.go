@@ -29,7 +29,7 @@ type backend struct {
 var (
 	mysqlEnv          = backend{"SLUICE_TEST_MYSQL", true}
 	postgresEnv       = backend{"SLUICE_TEST_POSTGRES", true}
-	mssqlEnv          = backend{"SLUICE_TEST_MSSQL", false}
+	mssqlEnv          = backend{"SLUICE_TEST_MSSQL", true}
 	odbcMariaDBEnv    = backend{"SLUICE_TEST_ODBC_MARIADB", true}
 	odbcPostgresEnv   = backend{"SLUICE_TEST_ODBC_POSTGRES", true}
 	kafkaEnv          = backend{"SLUICE_TEST_KAFKA", true}
@@ -48,6 +48,12 @@ func Postgres(t testing.TB) string { t.Helper(); return require(t, postgresEnv) 
 // sqlserver://sa:PASSWORD@127.0.0.1:1433?database=master&trustServerCertificate=true.
 // Only the Docker setup provides it.
 func MSSQL(t testing.TB) string { t.Helper(); return require(t, mssqlEnv) }
+
+// MSSQLPostgres returns the PostgreSQL side of a Babelfish server given as
+// SLUICE_TEST_MSSQL (a pgx URL of its babelfish_db; T-SQL database D is the
+// schema D_dbo there), for reading back what arrived through a second,
+// independent client; "" when the SQL Server is a real one.
+func MSSQLPostgres() string { return os.Getenv("SLUICE_TEST_MSSQL_PG") }
 
 // ODBCMariaDB returns an ODBC connection string for the MariaDB Unicode driver.
 func ODBCMariaDB(t testing.TB) string { t.Helper(); return require(t, odbcMariaDBEnv) }
