@@ -201,6 +201,8 @@ type SubmitOptions struct {
 	FlowRevision int
 	// ID is the new execution's id ("": a random one).
 	ID string
+	// Trigger is what started it ({{ trigger.* }}), nil when started by hand.
+	Trigger *state.ExecutionTrigger
 }
 
 // Submit creates an execution of f with raw inputs (converted by

@@ -578,7 +578,7 @@ func (x *executor) newRun(ctx context.Context, f *Flow, raw map[string]any, opts
 	ex := &state.Execution{
 		ID: id, Namespace: f.Namespace, FlowID: f.ID, FlowRevision: opts.FlowRevision,
 		FlowSource: string(f.Source), FlowFile: f.File,
-		Inputs: inputs, Labels: labels, ParentID: opts.ParentID,
+		Inputs: inputs, Labels: labels, ParentID: opts.ParentID, Trigger: opts.Trigger,
 	}
 	return newRun(x, f, ex), nil
 }

@@ -157,6 +157,9 @@ func (r *run) baseVars() map[string]any {
 		"envs":    envs,
 		"outputs": r.out,
 	}
+	if t := r.ex.Trigger; t != nil {
+		base["trigger"] = t.Variables
+	}
 	if res := e.Secrets; res != nil {
 		base[template.SecretsVar] = template.Secrets(func(name string) (string, error) {
 			return res.Get(context.Background(), name)

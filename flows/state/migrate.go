@@ -93,7 +93,8 @@ var migrations = [][]string{
 		`CREATE INDEX task_runs_by_position ON task_runs (execution_id, position)`,
 	},
 	// 3: flows stored through the server's API, every revision kept
-	// (flows.go). A deletion is a revision with deleted = 1, as Kestra's.
+	// (flows.go; a deletion is a revision with deleted = 1, as Kestra's),
+	// and the trigger that started an execution.
 	{
 		`CREATE TABLE flows (
 			namespace  TEXT NOT NULL,
@@ -104,6 +105,8 @@ var migrations = [][]string{
 			updated_us INTEGER NOT NULL,
 			PRIMARY KEY (namespace, id, revision)
 		)`,
+		// What started an execution ({{ trigger.* }}): JSON {id, type, variables}.
+		`ALTER TABLE executions ADD COLUMN trigger TEXT`,
 	},
 }
 

@@ -37,12 +37,12 @@ type sqliteRepo struct {
 
 const (
 	execCols = `id, namespace, flow_id, flow_revision, flow_source, flow_file, state, histories, inputs, labels,
-		start_us, end_us, parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error`
+		start_us, end_us, parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error, trigger`
 	sqlInsertExecution = `INSERT INTO executions (` + execCols + `, save_token)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
 	sqlUpdateExecution = `UPDATE executions SET namespace = ?, flow_id = ?, flow_revision = ?, flow_source = ?, flow_file = ?,
 		state = ?, histories = ?, inputs = ?, labels = ?, start_us = ?, end_us = ?, parent_id = ?, parent_task_run_id = ?,
-		restart_count = ?, owner_host = ?, owner_pid = ?, owner_started_us = ?, heartbeat_us = ?, error = ?
+		restart_count = ?, owner_host = ?, owner_pid = ?, owner_started_us = ?, heartbeat_us = ?, error = ?, trigger = ?
 		WHERE id = ? AND state = ?`
 	trCols            = `task_id, parent_id, value, state, histories, attempts, outputs, iterations, run_at_us, start_us, end_us, error`
 	sqlInsertTaskRun  = `INSERT INTO task_runs (execution_id, id, position, ` + trCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -334,9 +334,13 @@ func encodeExecution(e *Execution) ([]any, error) {
 	if o := e.Owner; o != nil {
 		host, pid, startedUS, heartbeat = o.Host, o.PID, o.Started.UnixMicro(), timeToDB(o.Heartbeat)
 	}
+	trig, err := encodeTrigger(e.Trigger)
+	if err != nil {
+		return nil, fmt.Errorf("trigger: %w", err)
+	}
 	return []any{e.ID, e.Namespace, e.FlowID, e.FlowRevision, e.FlowSource, e.FlowFile, string(e.State), hist,
 		inputs, labels, timeToDB(e.Start), timeToDB(e.End), e.ParentID, e.ParentTaskRunID, e.RestartCount,
-		host, pid, startedUS, heartbeat, e.Error}, nil
+		host, pid, startedUS, heartbeat, e.Error, trig}, nil
 }
 
 func encodeTaskRun(tr *TaskRun) ([]any, error) {
@@ -468,20 +472,21 @@ func getExecution(ctx context.Context, tx *sql.Tx, id string, prefix bool) (*Exe
 }
 
 const executionColumns = `id, namespace, flow_id, flow_revision, flow_file, state, histories, inputs, labels, start_us, end_us,
-	parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error`
+	parent_id, parent_task_run_id, restart_count, owner_host, owner_pid, owner_started_us, heartbeat_us, error, trigger`
 
 func scanExecution(sc interface{ Scan(...any) error }, withSource bool) (*Execution, error) {
 	var (
 		e                    Execution
 		state                string
 		hist, inputs, labels sql.NullString
+		trig                 sql.NullString
 		start, end, hb       sql.NullInt64
 		host                 string
 		pid                  int
 		startedUS            int64
 	)
 	dest := []any{&e.ID, &e.Namespace, &e.FlowID, &e.FlowRevision, &e.FlowFile, &state, &hist, &inputs, &labels, &start, &end,
-		&e.ParentID, &e.ParentTaskRunID, &e.RestartCount, &host, &pid, &startedUS, &hb, &e.Error}
+		&e.ParentID, &e.ParentTaskRunID, &e.RestartCount, &host, &pid, &startedUS, &hb, &e.Error, &trig}
 	if withSource {
 		dest = append(dest, &e.FlowSource)
 	}
@@ -502,6 +507,9 @@ func scanExecution(sc interface{ Scan(...any) error }, withSource bool) (*Execut
 	}
 	if e.Labels, err = decodeLabels(labels); err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
+	}
+	if e.Trigger, err = decodeTrigger(trig); err != nil {
+		return nil, fmt.Errorf("trigger: %w", err)
 	}
 	return &e, nil
 }

@@ -111,6 +111,18 @@ type Execution struct {
 	// Error says why the execution ended as it did when no task run says it
 	// (its owner died, the state database could not be written).
 	Error string
+	// Trigger is what started the execution (a Schedule slot, a Flow
+	// trigger's ended execution, a webhook request); nil when it was
+	// started by hand. Its variables are {{ trigger.* }}.
+	Trigger *ExecutionTrigger
+}
+
+// ExecutionTrigger is Kestra's ExecutionTrigger: the trigger's id, type and
+// the variables it gives the execution.
+type ExecutionTrigger struct {
+	ID        string
+	Type      string
+	Variables map[string]any
 }
 
 // SetState changes the state and appends it to the history.

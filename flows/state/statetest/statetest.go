@@ -41,6 +41,8 @@ func Run(t *testing.T, open Open) {
 		{"ListByStates", listByStates},
 		{"LogsAfter", logsAfter},
 		{"KVIsolated", kvIsolated},
+		{"ExecutionTrigger", executionTrigger},
+		{"FlowRevisions", flowRevisions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
