@@ -30,7 +30,7 @@ func newStorageCmd(g *globalFlags) *cobra.Command {
 				return invalid(err)
 			}
 			f, err := store.Open(cmd.Context(), u)
-			if errors.Is(err, storage.ErrNotFound) {
+			if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrLinkEscapes) {
 				return invalid(err)
 			}
 			if err != nil {

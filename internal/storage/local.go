@@ -97,25 +97,52 @@ func (u *localUpload) Close() error {
 	return os.Remove(u.f.Name())
 }
 
-// Open streams a stored file.
-func (l *Local) Open(_ context.Context, u URI) (io.ReadCloser, error) {
-	f, err := os.Open(l.File(u))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", u, ErrNotFound)
+// rel is u's path relative to the root, for os.Root.
+func rel(u URI) string {
+	r := filepath.FromSlash(strings.TrimPrefix(u.Path, "/"))
+	if r == "" {
+		return "."
 	}
-	return f, err
+	return r
 }
 
-// Stat describes a stored file.
-func (l *Local) Stat(_ context.Context, u URI) (Info, error) {
-	st, err := os.Stat(l.File(u))
-	if errors.Is(err, fs.ErrNotExist) {
-		return Info{}, fmt.Errorf("%s: %w", u, ErrNotFound)
+// Open streams a stored file. It is opened through os.Root, so symbolic
+// links are followed only while they stay inside the storage folder.
+func (l *Local) Open(_ context.Context, u URI) (io.ReadCloser, error) {
+	f, err := os.OpenInRoot(l.root, rel(u))
+	if err != nil {
+		return nil, l.pathErr(u, err)
 	}
+	return f, nil
+}
+
+// Stat describes a stored file (links followed inside the folder only).
+func (l *Local) Stat(_ context.Context, u URI) (Info, error) {
+	root, err := os.OpenRoot(l.root)
 	if err != nil {
 		return Info{}, err
 	}
+	defer root.Close()
+	st, err := root.Stat(rel(u))
+	if err != nil {
+		return Info{}, l.pathErr(u, err)
+	}
 	return Info{URI: u, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// pathErr names a missing file ErrNotFound and a path that os.Root
+// refused because a link leaves the folder ErrLinkEscapes.
+func (l *Local) pathErr(u URI, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w", u, ErrNotFound)
+	}
+	if target, lerr := filepath.EvalSymlinks(l.File(u)); lerr == nil {
+		root, rerr := filepath.EvalSymlinks(l.root)
+		if r, rerr2 := filepath.Rel(root, target); rerr == nil && rerr2 == nil && (r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator))) {
+			return fmt.Errorf("%s: %w (it points to %s)", u, ErrLinkEscapes, target)
+		}
+	}
+	return fmt.Errorf("%s: %w", u, err)
 }
 
 // List walks prefix; temporary upload files are not listed.

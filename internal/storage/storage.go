@@ -25,6 +25,11 @@ const Scheme = "sluice"
 // ErrNotFound is returned (wrapped) when a URI names no file.
 var ErrNotFound = errors.New("not found in internal storage")
 
+// ErrLinkEscapes is returned (wrapped) when a URI names a symbolic link,
+// or passes through one, that leads out of the storage folder: storage
+// never writes links, so one that leaves the folder was planted.
+var ErrLinkEscapes = errors.New("a symbolic link leads out of the internal storage folder")
+
 // URI is a parsed internal-storage address; Path is clean, absolute and
 // never contains "..".
 type URI struct {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/charset"
@@ -74,6 +75,11 @@ type ReadOptions struct {
 	TimeZone *time.Location
 	// Name is the file name or URI used in error messages.
 	Name string
+	// ReplaceInvalidUTF8 replaces bytes that are not UTF-8 with U+FFFD
+	// (as the JSON reader does) when Charset is UTF-8; by default such a
+	// record is malformed, located at file:line:col, so that bytes of
+	// another charset never reach a target as if they were text.
+	ReplaceInvalidUTF8 bool
 }
 
 // DefaultReadOptions are Kestra's defaults: header, comma, double quote,
@@ -119,10 +125,14 @@ type Decoder struct {
 	conv    []colConv
 	nulls   map[string]bool
 	counter *countingReader
-	records int64
-	skipped int64
-	sampled int64
-	err     error
+	// checkUTF8 is set when the input is read as UTF-8 without
+	// conversion: the bytes are then checked (converted input is UTF-8
+	// by construction).
+	checkUTF8 bool
+	records   int64
+	skipped   int64
+	sampled   int64
+	err       error
 	// pending is a record already scanned (the first data record when
 	// there is no header) to return before reading on.
 	pending bool
@@ -185,6 +195,9 @@ func newDecoder(r io.Reader, opts ReadOptions, inferred []rows.Field, sampled in
 		return nil, err
 	}
 	d := &Decoder{sc: newScanner(in, opts.Separator, opts.Quote), opts: opts, counter: cr, sampled: sampled}
+	if e, _ := charset.Lookup(opts.Charset); e == nil {
+		d.checkUTF8 = true
+	}
 	if len(opts.NullValues) > 0 {
 		d.nulls = map[string]bool{}
 		for _, n := range opts.NullValues {
@@ -227,9 +240,13 @@ func (d *Decoder) head() ([]string, error) {
 				line, col := d.sc.locate(d.sc.malCol)
 				return nil, &MalformedError{File: d.opts.Name, Line: line, Column: col, Msg: "header: " + d.sc.malformed}
 			}
+			if err := d.invalidUTF8(); err != nil {
+				err.Msg = "header: " + err.Msg
+				return nil, err
+			}
 			names := make([]string, len(d.sc.fields))
 			for i, f := range d.sc.fields {
-				names[i] = string(f)
+				names[i] = d.text(f)
 			}
 			return names, nil
 		}
@@ -384,10 +401,43 @@ func (d *Decoder) malformed(col int, field, format string, args ...any) error {
 	return &MalformedError{File: d.opts.Name, Line: line, Column: c, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// invalidUTF8 locates the first byte of the last record that is not
+// UTF-8, when the input is checked and invalid bytes are not replaced.
+// The whole record is checked at once: separators, quotes and line breaks
+// are ASCII, so the first invalid byte of the record is that of a field.
+func (d *Decoder) invalidUTF8() *MalformedError {
+	rec := d.sc.rec
+	if !d.checkUTF8 || d.opts.ReplaceInvalidUTF8 || utf8.Valid(rec) {
+		return nil
+	}
+	off := 0
+	for off < len(rec) {
+		r, size := utf8.DecodeRune(rec[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	line, col := d.sc.locate(off)
+	return &MalformedError{File: d.opts.Name, Line: line, Column: col,
+		Msg: fmt.Sprintf("byte 0x%02X is not UTF-8: set charset to the file's encoding (ISO-8859-1, windows-1252, ...), or onInvalidUtf8: replace to read it as U+FFFD", rec[off])}
+}
+
+// text is a field as a string, invalid UTF-8 replaced when asked.
+func (d *Decoder) text(f []byte) string {
+	if d.checkUTF8 && d.opts.ReplaceInvalidUTF8 && !utf8.Valid(f) {
+		return strings.ToValidUTF8(string(f), "\uFFFD")
+	}
+	return string(f)
+}
+
 func (d *Decoder) convert(row *rows.Row) error {
 	sc := d.sc
 	if sc.malformed != "" {
 		return d.malformed(sc.malCol, "", "%s", sc.malformed)
+	}
+	if err := d.invalidUTF8(); err != nil {
+		return err
 	}
 	n := len(d.schema.Fields)
 	if len(sc.fields) != n && d.opts.ErrorOnDifferentFieldCount {
@@ -401,6 +451,10 @@ func (d *Decoder) convert(row *rows.Row) error {
 		}
 		c := d.conv[i]
 		if c.kind == rows.KindString {
+			if d.checkUTF8 && d.opts.ReplaceInvalidUTF8 && !utf8.Valid(f) {
+				row.Values[i] = rows.String(d.text(f))
+				continue
+			}
 			row.Values[i] = rows.StringBytes(f)
 			continue
 		}

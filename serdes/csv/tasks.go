@@ -23,7 +23,8 @@ type Reader struct {
 	SkipEmptyRows              bool     `yaml:"skipEmptyRows" default:"true" doc:"Ignore blank lines."`
 	ErrorOnDifferentFieldCount bool     `yaml:"errorOnDifferentFieldCount" default:"true" doc:"A record whose field count differs from the header's is malformed (see onMalformed); false pads short records with nulls and drops extra fields."`
 	NullValues                 []string `yaml:"nullValues" doc:"Field texts read as null, e.g. [\"\", \"NULL\", \"\\\\N\"]. Empty typed fields are always null."`
-	OnMalformed                string   `yaml:"onMalformed" default:"fail" enum:"fail,skip" doc:"fail: a malformed record (bad quoting, wrong field count, a value that does not convert) fails the task with file:line; skip: it is skipped and counted in the skipped output."`
+	OnMalformed                string   `yaml:"onMalformed" default:"fail" enum:"fail,skip" doc:"fail: a malformed record (bad quoting, wrong field count, a value that does not convert, bytes that are not UTF-8) fails the task with file:line; skip: it is skipped and counted in the skipped output."`
+	OnInvalidUTF8              string   `yaml:"onInvalidUtf8" default:"fail" enum:"fail,replace" doc:"With charset UTF-8, a byte that is not UTF-8: fail makes its record malformed (see onMalformed), located at file:line:column; replace reads it as U+FFFD, as the JSON reader does."`
 	Columns                    []Column `yaml:"columns" doc:"Types for some or all columns (matched by name with a header, by position without). Values are strings otherwise."`
 	InferTypes                 bool     `yaml:"inferTypes" doc:"Choose each untyped column's type from the data (a first pass over the whole file): int, decimal, bool (true/false), date, time, timestamp, timestamptz (ISO-8601), else string."`
 	TimeZoneID                 string   `yaml:"timeZoneId" doc:"Zone for zone-less text in timestamptz columns (UTC when empty)."`
@@ -56,7 +57,7 @@ file:line[:column] and nothing is published, or is skipped and counted with
 onMalformed: skip.`,
 		New: func() any {
 			return &Reader{Header: true, FieldSeparator: ",", TextDelimiter: "\"", Charset: "UTF-8", SkipEmptyRows: true,
-				ErrorOnDifferentFieldCount: true, OnMalformed: "fail"}
+				ErrorOnDifferentFieldCount: true, OnMalformed: "fail", OnInvalidUTF8: "fail"}
 		},
 		Outputs: []plugin.Output{
 			{Name: "uri", Doc: "The row file in internal storage."},
@@ -141,7 +142,7 @@ func (t *Reader) options() (ReadOptions, error) {
 		Header: t.Header, Separator: sep, Quote: q, Charset: t.Charset, SkipRows: t.SkipRows,
 		SkipEmptyRows: t.SkipEmptyRows, ErrorOnDifferentFieldCount: t.ErrorOnDifferentFieldCount,
 		NullValues: t.NullValues, SkipMalformed: t.OnMalformed == "skip", Columns: t.Columns,
-		TimeZone: loc, Name: t.From,
+		TimeZone: loc, Name: t.From, ReplaceInvalidUTF8: t.OnInvalidUTF8 == "replace",
 	}, nil
 }
 
