@@ -36,6 +36,7 @@ var (
 	schemaRegistryEnv = backend{"SLUICE_TEST_SCHEMA_REGISTRY", true}
 	singerEnv         = backend{"SLUICE_TEST_SINGER", true}
 	kcatEnv           = backend{"SLUICE_TEST_KCAT", true}
+	kafkaPythonEnv    = backend{"SLUICE_TEST_KAFKA_PYTHON", true}
 )
 
 // MySQL returns the MySQL/MariaDB URL, jdbc:mysql://127.0.0.1:3306/test?user=root.
@@ -75,6 +76,10 @@ func Singer(t testing.TB) string { t.Helper(); return require(t, singerEnv) }
 
 // Kcat returns the path of the kcat (kafkacat) program.
 func Kcat(t testing.TB) string { t.Helper(); return require(t, kcatEnv) }
+
+// KafkaPython returns a Python interpreter with Confluent's confluent-kafka
+// client and its AVRO, JSON Schema and Protobuf serializers installed.
+func KafkaPython(t testing.TB) string { t.Helper(); return require(t, kafkaPythonEnv) }
 
 // InCI reports whether the tests run in CI, which sets CI=true (or 1).
 func InCI() bool {

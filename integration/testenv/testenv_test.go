@@ -93,6 +93,7 @@ func TestAccessors(t *testing.T) {
 		"SLUICE_TEST_SCHEMA_REGISTRY": SchemaRegistry,
 		"SLUICE_TEST_SINGER":          Singer,
 		"SLUICE_TEST_KCAT":            Kcat,
+		"SLUICE_TEST_KAFKA_PYTHON":    KafkaPython,
 	} {
 		t.Setenv(name, "value of "+name)
 		if got := f(t); got != "value of "+name {
@@ -104,7 +105,7 @@ func TestAccessors(t *testing.T) {
 // TestRequiredInCI: CI's machine starts every backend (SQL Server as
 // Babelfish), so each one missing there fails.
 func TestRequiredInCI(t *testing.T) {
-	for _, b := range []backend{mysqlEnv, postgresEnv, mssqlEnv, odbcMariaDBEnv, odbcPostgresEnv, kafkaEnv, schemaRegistryEnv, singerEnv, kcatEnv} {
+	for _, b := range []backend{mysqlEnv, postgresEnv, mssqlEnv, odbcMariaDBEnv, odbcPostgresEnv, kafkaEnv, schemaRegistryEnv, singerEnv, kcatEnv, kafkaPythonEnv} {
 		if !b.inCI {
 			t.Errorf("%s is started in CI and must fail there when missing", b.env)
 		}
