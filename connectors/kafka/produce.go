@@ -6,6 +6,7 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sort"
@@ -462,9 +463,16 @@ func (l *lastErrorLogger) last() error {
 	return l.err
 }
 
+// isAuthError reports failures that retrying does not cure: refused
+// credentials, and a broker certificate that is not trusted.
 func isAuthError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return true
+	}
 	s := err.Error()
-	return strings.Contains(s, "SASL") || strings.Contains(s, "authentication") || strings.Contains(s, "Authentication")
+	return strings.Contains(s, "SASL") || strings.Contains(s, "authentication") || strings.Contains(s, "Authentication") ||
+		strings.Contains(s, "x509: certificate")
 }
 
 func seedsOf(cl *kgo.Client) []string {
