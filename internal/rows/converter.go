@@ -699,6 +699,12 @@ func (c *Converter) AppendText(dst []byte, v Value) ([]byte, error) {
 		return strconv.AppendInt(dst, v.n, 10), nil
 	case KindBool:
 		return strconv.AppendBool(dst, v.n != 0), nil
+	case KindFloat:
+		return AppendFloat(dst, v.AsFloat()), nil
+	case KindDecimal:
+		return AppendDecimal(dst, v), nil
+	case KindDate, KindTime, KindTimestamp, KindTimestampTZ:
+		return AppendISO(dst, v, nil), nil
 	}
 	return append(dst, v.String()...), nil
 }

@@ -5,12 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/charset"
-	"github.com/sluicehq/sluice/serdes/internal/textval"
 	"github.com/sluicehq/sluice/serdes/javatime"
 )
 
@@ -51,6 +49,7 @@ type Encoder struct {
 	tmp    []byte
 	rows   int64
 	err    error
+	conv   rows.Converter
 }
 
 // NewWriter returns an encoder writing to w; the header (when enabled) is
@@ -129,14 +128,9 @@ func (e *Encoder) format(dst []byte, v rows.Value) ([]byte, error) {
 	switch v.Kind() {
 	case rows.KindString:
 		return append(dst, v.AsBytes()...), nil
-	case rows.KindInt:
-		return strconv.AppendInt(dst, v.AsInt(), 10), nil
-	case rows.KindDecimal:
-		return textval.AppendDecimal(dst, v), nil
-	case rows.KindFloat:
-		return append(dst, rows.FormatFloat(v.AsFloat())...), nil
-	case rows.KindBool:
-		return strconv.AppendBool(dst, v.AsBool()), nil
+	case rows.KindInt, rows.KindDecimal, rows.KindFloat, rows.KindBool, rows.KindList, rows.KindMap:
+		// The text every writer gives a value (rows.Converter).
+		return e.conv.AppendText(dst, v)
 	case rows.KindBytes:
 		return base64.StdEncoding.AppendEncode(dst, v.AsBytes()), nil
 	case rows.KindDate:
@@ -164,11 +158,9 @@ func (e *Encoder) format(dst []byte, v rows.Value) ([]byte, error) {
 			}
 			return e.dt.FormatTime(dst, t, true)
 		}
-		return textval.AppendTimestampTZ(dst, v, e.opts.TimeZone), nil
-	case rows.KindList, rows.KindMap:
-		return rows.AppendJSON(dst, v)
+		return rows.AppendTimestampTZ(dst, v, e.opts.TimeZone), nil
 	}
-	return textval.AppendISO(dst, v, e.opts.TimeZone), nil
+	return rows.AppendISO(dst, v, e.opts.TimeZone), nil
 }
 
 // appendText appends a field, quoted when it contains the separator, the

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/internal/rows"
-	"github.com/sluicehq/sluice/serdes/internal/textval"
 )
 
 // Encoder writes rows as Ion text, one struct per line, as Kestra does:
@@ -194,7 +193,7 @@ func appendValue(b []byte, v rows.Value) []byte {
 			b = append(b, 'd')
 			return strconv.AppendInt(b, int64(-v.Scale()), 10)
 		}
-		b = textval.AppendDecimal(b, v)
+		b = rows.AppendDecimal(b, v)
 		if v.Scale() == 0 {
 			b = append(b, '.') // 5. is a decimal, 5 an int
 		}
@@ -206,16 +205,16 @@ func appendValue(b []byte, v rows.Value) []byte {
 		b = base64.StdEncoding.AppendEncode(b, v.AsBytes())
 		return append(b, '}', '}')
 	case rows.KindDate:
-		return textval.AppendDate(b, v.Raw())
+		return rows.AppendDate(b, v.Raw())
 	case rows.KindTime:
 		b = append(b, '"')
-		b = textval.AppendTime(b, v.Raw())
+		b = rows.AppendTime(b, v.Raw())
 		return append(b, '"')
 	case rows.KindTimestamp:
-		b = textval.AppendTimestamp(b, v.Raw())
+		b = rows.AppendTimestamp(b, v.Raw())
 		return append(b, "-00:00"...) // Ion's unknown offset: a local time
 	case rows.KindTimestampTZ:
-		return textval.AppendTimestampTZ(b, v, nil)
+		return rows.AppendTimestampTZ(b, v, nil)
 	case rows.KindList:
 		b = append(b, '[')
 		for i, x := range v.Items() {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/serdes/charset"
-	"github.com/sluicehq/sluice/serdes/internal/textval"
 )
 
 // WriteOptions configures a writer. The zero value writes UTF-8 JSON lines.
@@ -143,7 +142,7 @@ func (e *Encoder) appendValue(dst []byte, v rows.Value) []byte {
 	case rows.KindInt:
 		return strconv.AppendInt(dst, v.AsInt(), 10)
 	case rows.KindDecimal:
-		return textval.AppendDecimal(dst, v)
+		return rows.AppendDecimal(dst, v)
 	case rows.KindFloat:
 		f := v.AsFloat()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -154,7 +153,7 @@ func (e *Encoder) appendValue(dst []byte, v rows.Value) []byte {
 		return rows.AppendJSONString(dst, v.AsString())
 	case rows.KindDate, rows.KindTime, rows.KindTimestamp, rows.KindTimestampTZ:
 		dst = append(dst, '"')
-		dst = textval.AppendISO(dst, v, e.opts.TimeZone)
+		dst = rows.AppendISO(dst, v, e.opts.TimeZone)
 		return append(dst, '"')
 	case rows.KindList:
 		dst = append(dst, '[')
