@@ -43,4 +43,3 @@ func TestAppend(t *testing.T) {
 		}
 	}
 }
-
