@@ -157,7 +157,7 @@ func scaling(scenario string, size int, workers int, src func(int) string) error
 		"seconds": round(d.Seconds(), 3), "ms_per_task_run": round(per*1000, 4),
 		"small_size": small, "small_seconds": round(ds.Seconds(), 3),
 		"per_task_ratio": round(per/perSmall, 2),
-		"cpu_seconds": round(cpu.Seconds(), 2), "peak_rss_mb": peakRSSMB(),
+		"cpu_seconds":    round(cpu.Seconds(), 2), "peak_rss_mb": peakRSSMB(),
 	})
 	return nil
 }

@@ -23,6 +23,9 @@ type flaky struct {
 	Key      string `yaml:"key" required:"true"`
 	Failures int    `yaml:"failures"`
 	Block    bool   `yaml:"block" doc:"wait for cancellation"`
+	// BlockFirst blocks on the first call only (a run handed back at
+	// shutdown that the next engine runs to its end).
+	BlockFirst bool `yaml:"blockFirst"`
 }
 
 var (
@@ -51,7 +54,7 @@ func (f *flaky) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Outputs,
 	calls[f.Key]++
 	c := calls[f.Key]
 	callsMu.Unlock()
-	if f.Block {
+	if f.Block || (f.BlockFirst && c == 1) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}

@@ -141,7 +141,7 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(list, show, del)
+	cmd.AddCommand(list, show, del, newMarkCmd(g))
 	return cmd
 }
 

@@ -90,7 +90,7 @@ func newRoot() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(
 		newRunCmd(g), newValidateCmd(g), newPluginsCmd(g), newExecutionsCmd(g),
-		newStorageCmd(g), newFlowCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newServerCmd(g), newVersionCmd(),
+		newStorageCmd(g), newFlowCmd(g), newRestartCmd(g, "restart"), newRestartCmd(g, "resume"), newReplayCmd(g), newServerCmd(g), newVersionCmd(),
 	)
 	return root
 }

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+// findTaskRun resolves what a user names a task run by: its id, or a task
+// id (with --value inside Each; the last run of that task otherwise).
+func findTaskRun(ex *state.Execution, ref, value string) (*state.TaskRun, error) {
+	var found *state.TaskRun
+	for _, tr := range ex.TaskRuns {
+		if tr.ID == ref {
+			return tr, nil
+		}
+		if tr.TaskID == ref && (value == "" || tr.Value == value) {
+			found = tr
+		}
+	}
+	if found == nil {
+		var ids []string
+		seen := map[string]bool{}
+		for _, tr := range ex.TaskRuns {
+			if !seen[tr.TaskID] {
+				seen[tr.TaskID] = true
+				ids = append(ids, tr.TaskID)
+			}
+		}
+		what := fmt.Sprintf("task %q", ref)
+		if value != "" {
+			what += fmt.Sprintf(" with value %q", value)
+		}
+		return nil, fmt.Errorf("execution %s has no task run %s (tasks that ran: %s)", ex.ID, what, strings.Join(ids, ", "))
+	}
+	return found, nil
+}
+
+func newReplayCmd(g *globalFlags) *cobra.Command {
+	var flowFile, value string
+	cmd := &cobra.Command{
+		Use:   "replay EXECUTION_ID TASK",
+		Short: "Run an ended execution again from one task run, as a new execution (TASK: a task run id, or a task id with --value inside Each)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.validate(); err != nil {
+				return err
+			}
+			var f *flows.Flow
+			if flowFile != "" {
+				var err error
+				if f, err = parseFlow(cmd, flowFile); err != nil {
+					return err
+				}
+			}
+			return runEngine(cmd, g, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+				ex, err := eng.Repo.GetExecution(ctx, args[0])
+				if err != nil {
+					return nil, cliError(err)
+				}
+				tr, err := findTaskRun(ex, args[1], value)
+				if err != nil {
+					return nil, invalid(err)
+				}
+				return eng.Replay(ctx, ex.ID, tr.ID, f)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&flowFile, "flow", "", "use this flow file instead of the one stored with the execution")
+	cmd.Flags().StringVar(&value, "value", "", "the iteration value of the task run inside an Each")
+	return cmd
+}
+
+func newMarkCmd(g *globalFlags) *cobra.Command {
+	var value string
+	cmd := &cobra.Command{
+		Use:   "mark EXECUTION_ID TASK STATE",
+		Short: "Set a task run of an ended execution to SUCCESS, WARNING, FAILED or KILLED and let the execution go on from there",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.validate(); err != nil {
+				return err
+			}
+			st := state.State(strings.ToUpper(args[2]))
+			if !st.Terminated() {
+				return invalid(fmt.Errorf("state %q: want SUCCESS, WARNING, FAILED or KILLED", args[2]))
+			}
+			return runEngine(cmd, g, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+				ex, err := eng.Repo.GetExecution(ctx, args[0])
+				if err != nil {
+					return nil, cliError(err)
+				}
+				tr, err := findTaskRun(ex, args[1], value)
+				if err != nil {
+					return nil, invalid(err)
+				}
+				return eng.MarkAs(ctx, ex.ID, tr.ID, st)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&value, "value", "", "the iteration value of the task run inside an Each")
+	return cmd
+}
+
+// cliError marks a wrong execution id as a usage error.
+func cliError(err error) error {
+	if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
+		return invalid(err)
+	}
+	return err
+}

@@ -1,0 +1,175 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/flowtest"
+	"github.com/sluicehq/sluice/flows/state"
+)
+
+// failingRepo loses the writes of transaction number failAt (1-based) and
+// of the next ones until healed.
+type failingRepo struct {
+	state.Repository
+	n      atomic.Int32
+	failAt int32
+	healed atomic.Bool
+}
+
+func (r *failingRepo) Tx(ctx context.Context, fn func(state.Tx) error) error {
+	if n := r.n.Add(1); n >= r.failAt && !r.healed.Load() {
+		r.healed.Store(true) // the next write (failing the execution) lands
+		return &state.WriteError{Err: errors.New("disk I/O error (simulated)")}
+	}
+	return r.Repository.Tx(ctx, fn)
+}
+
+func TestLostWriteFailsExecution(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	repo := &failingRepo{Repository: env.Repo, failAt: 4}
+	env.Engine.Repo = repo
+	f := env.Parse("id: f\nnamespace: t\ntasks:\n  - id: a\n    type: core.Return\n    format: x\n  - id: b\n    type: core.Return\n    format: y\n  - id: c\n    type: core.Return\n    format: z\n")
+	ex, err := env.Engine.Run(context.Background(), f, nil)
+	var we *state.WriteError
+	if !errors.As(err, &we) {
+		t.Fatalf("run: %v, want a *state.WriteError", err)
+	}
+	if ex == nil {
+		t.Fatal("no execution returned")
+	}
+	got, err := env.Repo.GetExecution(context.Background(), ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != state.Failed || got.Owner != nil || !strings.Contains(got.Error, "simulated") {
+		t.Errorf("stored after the lost write: state %s owner %v error %q", got.State, got.Owner, got.Error)
+	}
+}
+
+func TestEventsAndEndHook(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	eng := env.Engine
+	var (
+		mu    sync.Mutex
+		ended []string
+	)
+	eng.OnEnd(func(_ context.Context, ex *state.Execution) {
+		mu.Lock()
+		ended = append(ended, ex.ID+" "+string(ex.State))
+		mu.Unlock()
+	})
+	ctx := context.Background()
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Shutdown(ctx)
+	events, cancel := eng.Subscribe("")
+	defer cancel()
+	f := env.Parse("id: f\nnamespace: t\ntasks:\n  - id: p\n    type: core.Parallel\n    tasks:\n      - id: a\n        type: core.Log\n        message: hello\n      - id: b\n        type: core.Return\n        format: x\n")
+	ex, err := eng.Submit(ctx, f, nil, flows.SubmitOptions{Labels: map[string]string{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := eng.Wait(ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.RequireState(done, state.Success)
+	if done.Labels["k"] != "v" || len(done.TaskRuns) != 3 {
+		t.Errorf("labels %v, %d task runs", done.Labels, len(done.TaskRuns))
+	}
+	var sawEnd, sawLog bool
+	taskStates := map[string]state.State{}
+	timeout := time.After(30 * time.Second)
+	for !sawEnd || !sawLog {
+		select {
+		case ev := <-events:
+			switch ev.Kind {
+			case flows.EventExecution:
+				sawEnd = sawEnd || ev.Execution.State == state.Success
+			case flows.EventTaskRun:
+				taskStates[ev.TaskRun.TaskID] = ev.TaskRun.State
+			case flows.EventLog:
+				sawLog = sawLog || ev.Log.Message == "hello"
+			}
+		case <-timeout:
+			t.Fatalf("events: end %v log %v task runs %v", sawEnd, sawLog, taskStates)
+		}
+	}
+	for _, id := range []string{"p", "a", "b"} {
+		if taskStates[id] != state.Success {
+			t.Errorf("last event of %s: %s", id, taskStates[id])
+		}
+	}
+	// The hook runs after the end is committed, on its own goroutine.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(ended)
+		mu.Unlock()
+		if n == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ended) != 1 || ended[0] != ex.ID+" SUCCESS" {
+		t.Errorf("end hook calls: %v", ended)
+	}
+}
+
+func TestShutdownHandsBackAndTakeOver(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	ctx := context.Background()
+	f := env.Parse("id: f\nnamespace: t\ntasks:\n  - id: slow\n    type: test.Flaky\n    key: handback\n    blockFirst: true\n  - id: after\n    type: core.Return\n    format: \"{{ outputs.slow.calls }}\"\n")
+	first := env.Engine
+	if err := first.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := first.Submit(ctx, f, nil, flows.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the task runs, then shut down with no grace: it is handed
+	// back.
+	for callCount("handback") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := first.Shutdown(gone); err != nil {
+		t.Fatal(err)
+	}
+	got, err := env.Repo.GetExecution(ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != state.Running || got.Owner != nil || got.TaskRuns[0].State != state.Created {
+		t.Fatalf("after shutdown: %s owner %v task run %s", got.State, got.Owner, got.TaskRuns[0].State)
+	}
+	second := &flows.Engine{Repo: env.Repo, Store: env.Store, Registry: env.Registry, TakeOver: true}
+	if err := second.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer second.Shutdown(ctx)
+	var done *state.Execution
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if done, err = second.Wait(ctx, ex.ID); err == nil && done.State.Terminated() {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	env.RequireState(done, state.Success)
+	if got := env.Output(done, "after", "value"); got != "2" {
+		t.Errorf("after = %v, want 2 (the handed back task ran again)", got)
+	}
+}
