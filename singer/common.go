@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/flows/plugin"
+	"github.com/sluicehq/sluice/internal/jdbcurl"
 	"github.com/sluicehq/sluice/internal/storage"
 	"github.com/sluicehq/sluice/singer/runner"
 )
@@ -73,16 +74,30 @@ func writeJSON(dir, name string, v any) (string, error) {
 
 var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|private_key|api_key|apikey|access_key|credentials)`)
 
-// maskConfig registers the values of secret-looking config keys.
+// maskConfig registers the values of secret-looking config keys, and the
+// password inside any URL-shaped value (dsn: postgres://u:PASS@h/db), as
+// JDBC URLs are masked.
 func maskConfig(rc *plugin.RunContext, cfg map[string]any) {
 	for k, v := range cfg {
-		switch t := v.(type) {
-		case string:
-			if secretKey.MatchString(k) {
-				rc.Secret(t)
-			}
-		case map[string]any:
-			maskConfig(rc, t)
+		maskValue(rc, v, secretKey.MatchString(k))
+	}
+}
+
+func maskValue(rc *plugin.RunContext, v any, secret bool) {
+	switch t := v.(type) {
+	case string:
+		if secret {
+			rc.Secret(t)
+		}
+		if raw, decoded, ok := jdbcurl.UserInfoPassword(t); ok {
+			rc.Secret(raw)
+			rc.Secret(decoded)
+		}
+	case map[string]any:
+		maskConfig(rc, t)
+	case []any:
+		for _, e := range t {
+			maskValue(rc, e, secret)
 		}
 	}
 }

@@ -105,6 +105,9 @@ func (g *globalFlags) openStore() (storage.Store, error) {
 		loc = os.Getenv("SLUICE_STORAGE")
 	}
 	if loc == "" {
+		if err := g.makeHome(); err != nil {
+			return nil, err
+		}
 		loc = filepath.Join(g.home(), "storage")
 	}
 	st, err := storage.Open(context.Background(), loc)
@@ -120,9 +123,21 @@ func (g *globalFlags) openRepo() (state.Repository, error) {
 		dsn = os.Getenv("SLUICE_STATE")
 	}
 	if dsn == "" {
+		if err := g.makeHome(); err != nil {
+			return nil, err
+		}
 		dsn = filepath.Join(g.home(), "sluice.db")
 	}
 	return state.Open(dsn)
+}
+
+// makeHome creates ~/.sluice readable by its owner only: it holds the
+// state (flow sources, inputs, outputs) and the stored data.
+func (g *globalFlags) makeHome() error {
+	if err := os.MkdirAll(g.home(), 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", g.home(), err)
+	}
+	return nil
 }
 
 func (g *globalFlags) json() bool { return g.logFormat == "json" }

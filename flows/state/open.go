@@ -3,6 +3,8 @@ package state
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,12 +27,40 @@ func Open(dsn string) (Repository, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.path != "" {
+		if err := ownerOnly(t.path); err != nil {
+			return nil, err
+		}
+	}
 	return openSQLite(t)
+}
+
+// ownerOnly creates a new state file readable by its owner only (SQLite
+// gives its -wal and -shm files the database file's mode), and warns when
+// an existing one is readable by others: the state holds flow sources,
+// inputs and outputs.
+func ownerOnly(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return nil // created meanwhile by another process
+		}
+		if err != nil {
+			return fmt.Errorf("state: create %s: %w", path, err)
+		}
+		return f.Close()
+	}
+	if err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+		slog.Warn(fmt.Sprintf("state file %s is readable by other users (mode %04o): it holds flow sources, inputs and outputs; chmod 600 it", path, fi.Mode().Perm()))
+	}
+	return nil
 }
 
 // sqliteTarget is a parsed DSN: a SQLite URI without our parameters.
 type sqliteTarget struct {
 	uri    string // "file:/abs/path", "file:...?user=params" or ":memory:"
+	path   string // the file, for a path DSN
 	memory bool
 	label  string // what errors call it
 }
@@ -97,7 +127,7 @@ func pathTarget(p string) (sqliteTarget, error) {
 		slashed = "/" + slashed // C:/x → file:/C:/x, what SQLite expects
 	}
 	u := url.URL{Path: slashed}
-	return sqliteTarget{uri: "file:" + u.EscapedPath(), label: p}, nil
+	return sqliteTarget{uri: "file:" + u.EscapedPath(), path: abs, label: p}, nil
 }
 
 // withParams appends query parameters to a SQLite URI.

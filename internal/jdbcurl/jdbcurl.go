@@ -209,6 +209,36 @@ func checkHost(h string) error {
 	return nil
 }
 
+// UserInfoPassword returns the password of any URL-shaped value
+// (scheme://user:password@host/..., a DSN in a Singer config, a broker
+// URL) as written and percent-decoded, for a caller to register as
+// secrets; ok is false when there is none. It reads the user information
+// as the JDBC URL parser does, generously: up to the last '@' before any
+// query, so that a password with an unencoded '/' or '@' is still found
+// whole.
+func UserInfoPassword(s string) (raw, decoded string, ok bool) {
+	_, rest, found := strings.Cut(s, "://")
+	if !found {
+		return "", "", false
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	i := strings.LastIndexByte(rest, '@')
+	if i < 0 {
+		return "", "", false
+	}
+	_, raw, found = strings.Cut(rest[:i], ":")
+	if !found || raw == "" {
+		return "", "", false
+	}
+	decoded = raw
+	if _, p, _, err := splitUserInfo(rest[:i+1]); err == nil {
+		decoded = p
+	}
+	return raw, decoded, true
+}
+
 // splitUserInfo cuts "user:pass@" off an authority.
 func splitUserInfo(auth string) (user, pass, rest string, err error) {
 	i := strings.LastIndexByte(auth, '@')
