@@ -204,6 +204,12 @@ func (n bytesNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 		return dst, errNull(n)
 	}
 	// Kestra writes the text of other values into bytes fields.
+	return e.appendText(dst, v)
+}
+
+// appendText writes the text of v (rows.Converter) as a length-prefixed
+// string or bytes.
+func (e *Encoder) appendText(dst []byte, v rows.Value) ([]byte, error) {
 	t, err := e.Conv.AppendText(e.tmp[:0], v)
 	if err != nil {
 		return dst, err
@@ -211,12 +217,21 @@ func (n bytesNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 	e.tmp = t
 	return appendBytes(dst, t), nil
 }
-func (bytesNode) dec(d *Decoder) rows.Value {
+
+// readBytes reads a length-prefixed payload; nil after an error.
+func (d *Decoder) readBytes() []byte {
 	p := d.bytes(d.long())
 	if d.err != nil {
-		return rows.Null
+		return nil
 	}
-	return rows.Bytes(p)
+	return p
+}
+
+func (bytesNode) dec(d *Decoder) rows.Value {
+	if p := d.readBytes(); p != nil {
+		return rows.Bytes(p)
+	}
+	return rows.Null
 }
 func (bytesNode) match(k rows.Kind) int {
 	switch k {
@@ -241,19 +256,13 @@ func (n stringNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 	}
 	// Scalars have one exact text form (decimals keep their digits,
 	// temporal values are ISO-8601): writing it loses nothing.
-	t, err := e.Conv.AppendText(e.tmp[:0], v)
-	if err != nil {
-		return dst, err
-	}
-	e.tmp = t
-	return appendBytes(dst, t), nil
+	return e.appendText(dst, v)
 }
 func (stringNode) dec(d *Decoder) rows.Value {
-	p := d.bytes(d.long())
-	if d.err != nil {
-		return rows.Null
+	if p := d.readBytes(); p != nil {
+		return rows.StringBytes(p)
 	}
-	return rows.StringBytes(p)
+	return rows.Null
 }
 func (stringNode) match(k rows.Kind) int {
 	switch k {
