@@ -173,3 +173,47 @@ func TestShutdownHandsBackAndTakeOver(t *testing.T) {
 		t.Errorf("after = %v, want 2 (the handed back task ran again)", got)
 	}
 }
+
+func TestListenersWithConditions(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	src := `id: listened
+namespace: t
+inputs:
+  - name: fail
+    type: BOOLEAN
+listeners:
+  - conditions:
+      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition
+        in: [FAILED]
+    tasks:
+      - id: onFailure
+        type: core.Return
+        format: "failed {{ execution.id }}"
+  - conditions:
+      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition
+        in: [SUCCESS]
+    tasks:
+      - id: onSuccess
+        type: core.Fail
+        errorMessage: a failing listener changes nothing
+      - id: notReached
+        type: core.Return
+        format: x
+tasks:
+  - id: work
+    type: core.Fail
+    condition: "{{ inputs.fail }}"
+`
+	ex := env.Run(src, map[string]any{"fail": "false"})
+	env.RequireState(ex, state.Success)
+	s := states(ex)
+	if len(ex.TaskRuns) != 2 || s["onSuccess"] != state.Failed || s["onFailure"] != "" || s["notReached"] != "" {
+		t.Errorf("success: %v", s)
+	}
+	ex = env.Run(src, map[string]any{"fail": "true"})
+	env.RequireState(ex, state.Failed)
+	s = states(ex)
+	if len(ex.TaskRuns) != 2 || s["onFailure"] != state.Success || ex.TaskRuns[1].TaskID != "onFailure" {
+		t.Errorf("failure: %v", s)
+	}
+}

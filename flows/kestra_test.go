@@ -394,11 +394,31 @@ func kestraRuns() []kestraRun {
 		{name: "webhook", flow: "valids/webhook.yaml", java: "ExecutionControllerTest.webhook", server: "Webhook trigger"},
 		{name: "restart-each/replay", flow: "valids/restart-each.yaml", java: "RestartCaseTest.replay", server: "replay"},
 		{name: "each-parallel-nested/markAs", flow: "valids/each-parallel-nested.yaml", java: "ExecutionServiceTest.markAsEachPara", server: "markAs"},
-		{name: "listeners", flow: "tests/listeners.yaml", java: "ListenersTest.success, failed", server: "listeners"},
-		{name: "listeners-flowable", flow: "tests/listeners-flowable.yaml", java: "ListenersTest.flowableExecution", server: "listeners"},
-		{name: "listeners-multiple", flow: "tests/listeners-multiple.yaml", java: "ListenersTest.multipleListeners", server: "listeners"},
-		{name: "listeners-multiple-failed", flow: "tests/listeners-multiple-failed.yaml", java: "ListenersTest.failedMultipleListeners", server: "listeners"},
-		{name: "listeners-failed", flow: "tests/listeners-failed.yaml", java: "ListenersTest.failedListeners", server: "listeners"},
+		{name: "listeners", flow: "tests/listeners.yaml", java: "ListenersTest.success, failed", server: "its listener task is a Java class of Kestra's tests (ListenersTestTask)"},
+		{name: "listeners-flowable", flow: "tests/listeners-flowable.yaml", java: "ListenersTest.flowableExecution", server: "its listener task is a Java class of Kestra's tests (ListenersTestTask)"},
+		{name: "listeners-multiple", flow: "tests/listeners-multiple.yaml", java: "ListenersTest.multipleListeners",
+			expect: func(c *check) {
+				c.taskRuns(3)
+				c.taskIDAt(1, "l1")
+				c.taskIDAt(2, "l2")
+				c.state(state.Success)
+			}},
+		{name: "listeners-multiple-failed", flow: "tests/listeners-multiple-failed.yaml", java: "ListenersTest.failedMultipleListeners",
+			expect: func(c *check) {
+				c.state(state.Success)
+				c.taskRuns(3)
+				c.taskIDAt(1, "ko")
+				c.stateAt(1, state.Failed)
+				c.taskIDAt(2, "l2")
+				c.stateAt(2, state.Success)
+			}},
+		{name: "listeners-failed", flow: "tests/listeners-failed.yaml", java: "ListenersTest.failedListeners",
+			expect: func(c *check) {
+				c.state(state.Success)
+				c.taskRuns(2)
+				c.taskIDAt(1, "ko")
+				c.stateAt(1, state.Failed)
+			}},
 	}
 }
 

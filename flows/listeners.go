@@ -11,8 +11,10 @@ import (
 
 // Listener is one entry of a flow's listeners (Kestra 0.4): tasks run after
 // an execution of the flow ends, when all its conditions hold. They are
-// decoded and validated like the flow's tasks; `sluice server` runs them,
-// `sluice run` does not.
+// decoded and validated like the flow's tasks. The executor runs them after
+// the flow's tasks (and errors branch), in declaration order, as task runs
+// of the same execution; the execution's state is the one its tasks gave,
+// whatever the listeners do.
 type Listener struct {
 	Description string
 	Conditions  []*plugin.ConditionDef
@@ -61,9 +63,6 @@ func (d *decoder) listeners(n *yaml.Node) []*Listener {
 			d.errorf(tasksNode, "", prop+".tasks", "must not be empty: a listener needs tasks")
 		}
 		out = append(out, l)
-	}
-	if len(out) > 0 {
-		d.warns = append(d.warns, &Error{Pos: d.pos(n), Msg: "listeners are not run by `sluice run`; `sluice server` runs them"})
 	}
 	return out
 }

@@ -55,11 +55,16 @@ type flowState struct {
 	active  int // groups started and not done
 	stop    bool
 	result  state.State
-	errors  bool // the errors branch is running (the last group)
-	ended   bool
-	waiting bool   // on a timer or a child execution (counted in run.busy)
-	child   string // subflow: the child execution
-	timer   *time.Timer
+	errors  bool // the errors branch or a listener is running (the last group)
+	// root only: listeners run after the tasks, in order; the execution
+	// then ends in mainState, whatever they did.
+	listening bool
+	listener  int
+	mainState state.State
+	ended     bool
+	waiting   bool   // on a timer or a child execution (counted in run.busy)
+	child     string // subflow: the child execution
+	timer     *time.Timer
 }
 
 type groupState struct {
@@ -73,11 +78,15 @@ type groupState struct {
 
 func newRun(x *executor, f *Flow, ex *state.Execution) *run {
 	r := &run{x: x, flow: f, ex: ex, nodes: map[string]*node{}, defs: map[string]*plugin.TaskDef{}, out: newOutputsView()}
-	f.Walk(func(t *plugin.TaskDef, _ []*plugin.TaskDef) {
+	index := func(t *plugin.TaskDef, _ []*plugin.TaskDef) {
 		if _, dup := r.defs[t.ID]; !dup {
 			r.defs[t.ID] = t
 		}
-	})
+	}
+	f.Walk(index)
+	for _, l := range f.Listeners {
+		walkTasks(l.Tasks, nil, index)
+	}
 	r.root = &node{run: r, tr: &state.TaskRun{}, fl: &flowState{}}
 	r.base = r.baseVars()
 	return r

@@ -273,6 +273,10 @@ func (s *step) childrenDone(n *node) {
 	if fl.ended {
 		return
 	}
+	if fl.listening {
+		s.nextListener(n)
+		return
+	}
 	st := fl.result
 	if st == "" {
 		st = state.Success
@@ -307,7 +311,71 @@ func (s *step) childrenDone(n *node) {
 		r.log(n).Warn("a task failed; allowed, continuing with WARNING")
 		st = state.Warning
 	}
+	if n == r.root && len(r.flow.Listeners) > 0 && !r.killing {
+		fl.listening, fl.mainState, fl.errors = true, st, true
+		s.nextListener(n)
+		return
+	}
 	s.endNode(n, st)
+}
+
+// nextListener runs the next listener whose conditions hold (Kestra 0.4:
+// after the tasks, in declaration order; a failing listener changes
+// nothing of the execution's state), and ends the execution after the last.
+func (s *step) nextListener(root *node) {
+	fl := root.fl
+	r := root.run
+	for fl.listener < len(r.flow.Listeners) && !r.killing {
+		l := r.flow.Listeners[fl.listener]
+		fl.listener++
+		ok, err := s.listenerApplies(r, l, fl.mainState)
+		if err != nil {
+			r.log(nil).Warn("listener skipped: its conditions could not be evaluated", "listener", fl.listener, "error", err.Error())
+			continue
+		}
+		if !ok {
+			continue
+		}
+		g := &groupState{tasks: l.Tasks, pos: -1, isErrors: true}
+		fl.groups = append(fl.groups, g)
+		fl.next = len(fl.groups)
+		fl.active++
+		s.next(root, g)
+		if !g.done {
+			return
+		}
+		fl.active--
+	}
+	s.endNode(root, fl.mainState)
+}
+
+// listenerApplies tests a listener's conditions against the execution as
+// its tasks left it.
+func (s *step) listenerApplies(r *run, l *Listener, st state.State) (bool, error) {
+	if len(l.Conditions) == 0 {
+		return true, nil
+	}
+	view := &plugin.ExecutionView{ID: r.ex.ID, Namespace: r.ex.Namespace, FlowID: r.ex.FlowID, State: string(st)}
+	for _, n := range r.order {
+		if len(n.tr.Attempts) > 1 {
+			for _, a := range n.tr.Attempts {
+				view.RetriedStates = append(view.RetriedStates, string(a.State))
+			}
+		}
+	}
+	vars := r.vars(r.root, 1)
+	cc := &plugin.ConditionContext{
+		Namespace: r.flow.Namespace, FlowID: r.flow.ID, Execution: view, Now: s.now,
+		Render: func(src string) (string, error) { return r.render(context.Background(), src, vars) },
+		KV:     s.x.repo.KV(r.flow.Namespace, r.flow.ID),
+	}
+	for _, c := range l.Conditions {
+		ok, err := c.Test(cc)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // endNode gives a flowable (or the execution) its final state.
