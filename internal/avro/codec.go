@@ -321,9 +321,15 @@ func (d *Decoder) Remaining() int { return len(d.b) - d.i }
 func (d *Decoder) DecodeRow(s *Schema, row *rows.Row) error {
 	d.ar.reset()
 	if rec, ok := s.root.(*recordNode); ok {
-		row.Reset(len(rec.fields))
+		// Every value is written below: size the row without clearing it.
+		if n := len(rec.fields); cap(row.Values) < n {
+			row.Values = make([]rows.Value, n)
+		} else {
+			row.Values = row.Values[:n]
+		}
+		vals := row.Values
 		for i := range rec.fields {
-			row.Values[i] = rec.fields[i].node.dec(d)
+			vals[i] = rec.fields[i].node.dec(d)
 		}
 	} else {
 		row.Reset(1)
