@@ -28,19 +28,29 @@ type listener struct {
 // the flows they listen to, and the webhooks by key. It changes with every
 // save or delete through the server.
 type catalog struct {
-	mu       sync.RWMutex
-	flows    map[flows.FlowRef]*storedFlow
-	index    *trigger.Index[*listener]
-	filed    map[flows.FlowRef][]*listener
-	webhooks map[flows.FlowRef]map[string]*flows.Trigger // key → trigger
+	mu        sync.RWMutex
+	flows     map[flows.FlowRef]*storedFlow
+	index     *trigger.Index[*listener]
+	filed     map[flows.FlowRef][]*listener
+	webhooks  map[flows.FlowRef]map[string]*flows.Trigger // key → trigger
+	schedules map[flows.FlowRef][]*flows.Trigger
+}
+
+// scheduled is one Schedule trigger of a stored flow.
+type scheduled struct {
+	ref      flows.FlowRef
+	flow     *flows.Flow
+	revision int
+	trigger  *flows.Trigger
 }
 
 func newCatalog() *catalog {
 	return &catalog{
-		flows:    map[flows.FlowRef]*storedFlow{},
-		index:    trigger.NewIndex[*listener](),
-		filed:    map[flows.FlowRef][]*listener{},
-		webhooks: map[flows.FlowRef]map[string]*flows.Trigger{},
+		flows:     map[flows.FlowRef]*storedFlow{},
+		index:     trigger.NewIndex[*listener](),
+		filed:     map[flows.FlowRef][]*listener{},
+		webhooks:  map[flows.FlowRef]map[string]*flows.Trigger{},
+		schedules: map[flows.FlowRef][]*flows.Trigger{},
 	}
 }
 
@@ -53,6 +63,7 @@ func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 	}
 	delete(c.filed, ref)
 	delete(c.webhooks, ref)
+	delete(c.schedules, ref)
 	if f == nil {
 		delete(c.flows, ref)
 		return
@@ -70,6 +81,8 @@ func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 			l := &listener{Ref: ref, Trigger: tr}
 			c.index.Add(l, tr.Conditions)
 			c.filed[ref] = append(c.filed[ref], l)
+		case *trigger.Schedule:
+			c.schedules[ref] = append(c.schedules[ref], tr)
 		case *trigger.Webhook:
 			if p.Key != "" {
 				if c.webhooks[ref] == nil {
@@ -79,6 +92,28 @@ func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 			}
 		}
 	}
+}
+
+// scheduled lists the Schedule triggers of the enabled flows, in a stable
+// order.
+func (c *catalog) scheduled() []scheduled {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []scheduled
+	for ref, trs := range c.schedules {
+		sf := c.flows[ref]
+		for _, tr := range trs {
+			out = append(out, scheduled{ref: ref, flow: sf.Flow, revision: sf.Revision, trigger: tr})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.ref != b.ref {
+			return a.ref.String() < b.ref.String()
+		}
+		return a.trigger.ID < b.trigger.ID
+	})
+	return out
 }
 
 func (c *catalog) get(ref flows.FlowRef) (*storedFlow, bool) {

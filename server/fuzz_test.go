@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/storage"
 )
 
 // FuzzAPI sends malformed requests over real HTTP: whatever the method,
@@ -35,19 +39,51 @@ func FuzzAPI(f *testing.F) {
 		{"GET", "/api/v1/flows/%00/%ff/dependencies?recursive=maybe", "", ""},
 		{"DELETE", "/api/v1/flows/n/a?force=sure", "", ""},
 		{"GET", "/api/v1/../../etc/passwd", "", ""},
+		{"POST", "/api/v1/executions/trigger/n/a", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"../../x\"\r\n\r\nzz\r\n--x--"},
+		{"POST", "/api/v1/executions/trigger/n/a", "multipart/form-data", "garbage"},
+		{"POST", "/api/v1/executions/trigger/n/a", "application/json", "[1,2"},
+		{"POST", "/api/v1/executions/webhook/n/a/0123456789abcdef", "application/json", "{"},
+		{"POST", "/api/v1/executions/x/state", "application/json", `{"taskRunId":1}`},
+		{"POST", "/api/v1/executions/x/restart?revision=-1", "", ""},
+		{"POST", "/api/v1/executions/x/replay?taskRunId=%00", "", ""},
+		{"DELETE", "/api/v1/executions/x/kill", "", ""},
+		{"GET", "/api/v1/executions/x/follow", "", ""},
+		{"GET", "/api/v1/executions/x/file?path=file:///etc/passwd", "", ""},
+		{"GET", "/api/v1/executions/search?state=a,b&sort=x:y", "", ""},
+		{"GET", "/api/v1/taskruns/search?size=0", "", ""},
+		{"GET", "/api/v1/logs/x?minLevel=LOUD", "", ""},
+		{"GET", "/api/v1/logs/x/follow", "", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.ctype, seed.body)
 	}
-	// One server for every input: its state grows as inputs create flows.
-	repo, err := state.Open(filepath.Join(f.TempDir(), "fuzz.db"))
+	// One server with an engine for every input: its state grows as inputs
+	// create flows and executions.
+	dir := f.TempDir()
+	repo, err := state.Open(filepath.Join(dir, "fuzz.db"))
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { repo.Close() })
-	s := &Server{Repo: repo, Flows: repo.(state.FlowStore), MaxBodyBytes: 64 << 10}
+	store, err := storage.NewLocal(filepath.Join(dir, "storage"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	eng := &flows.Engine{Repo: repo, Store: store, Workers: 2}
+	s := &Server{Repo: repo, Flows: repo.(state.FlowStore), Engine: eng, MaxBodyBytes: 64 << 10}
+	s.Handler()
+	eng.OnEnd(s.OnExecutionEnd)
+	if err := eng.Start(context.Background()); err != nil {
+		f.Fatal(err)
+	}
 	hs := httptest.NewServer(s.Handler())
-	f.Cleanup(hs.Close)
+	f.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = eng.Shutdown(ctx)
+		repo.Close()
+	})
 	fuzzURL := hs.URL
+	client := &http.Client{Timeout: 30 * time.Second}
 	f.Fuzz(func(t *testing.T, method, path, ctype, body string) {
 		switch method {
 		case "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD":
@@ -67,7 +103,7 @@ func FuzzAPI(f *testing.F) {
 		if ctype != "" {
 			req.Header.Set("Content-Type", ctype)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil && strings.Contains(err.Error(), "net/http: invalid") {
 			return // the client refuses to send it (a header with a newline)
 		}

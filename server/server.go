@@ -39,9 +39,17 @@ type Server struct {
 	MaxBodyBytes int64
 	// Metrics is exported at /metrics (nil: a new registry).
 	Metrics *Metrics
+	// Engine runs executions (nil: the flows API only). Register
+	// OnExecutionEnd as its end hook (Start does).
+	Engine *flows.Engine
+	// OnFlowTrigger, when set, is told the delay between an execution's end
+	// and the creation of each execution a Flow trigger starts from it
+	// (benchmarks); it must not block.
+	OnFlowTrigger func(time.Duration)
 
-	once sync.Once
-	log  *slog.Logger
+	once   sync.Once
+	condMu sync.Mutex // conditions with state (MultipleCondition) one at a time
+	log    *slog.Logger
 	// streams is closed when shutdown starts: long-lived answers (follow)
 	// end then instead of holding the shutdown.
 	streams     chan struct{}
@@ -104,6 +112,25 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/revisions", summary: "Every revision of a flow", tag: "flows", h: s.flowRevisions},
 		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/graph", summary: "The flow's tasks as a graph", tag: "flows", params: []param{q("revision", "a revision number (default the latest)")}, h: s.flowGraph},
 		{method: "GET", path: "/api/v1/flows/{namespace}/{id}/dependencies", summary: "Flows this one uses and flows that use it", tag: "flows", params: []param{q("recursive", "follow dependencies transitively (default true)")}, h: s.flowDependencies},
+
+		{method: "GET", path: "/api/v1/executions", summary: "Executions of a flow", tag: "executions", params: append([]param{q("namespace", "namespace"), q("flowId", "flow id")}, page...), h: s.searchExecutions},
+		{method: "GET", path: "/api/v1/executions/search", summary: "Search executions", tag: "executions", params: append([]param{q("q", "text in the id, namespace or flow id"), q("namespace", "namespace"), q("flowId", "flow id"), q("state", "states, repeated or comma-separated")}, page...), h: s.searchExecutions},
+		{method: "GET", path: "/api/v1/taskruns/search", summary: "Search task runs (of the most recent executions)", tag: "executions", params: append([]param{q("q", "text in the task id, execution id or flow"), q("namespace", "namespace"), q("flowId", "flow id"), q("state", "states")}, page...), h: s.searchTaskRuns},
+		{method: "POST", path: "/api/v1/executions/trigger/{namespace}/{id}", summary: "Start an execution; inputs as multipart form fields, FILE inputs as file parts", tag: "executions", body: "multipart", h: s.triggerExecution},
+		{method: "GET", path: "/api/v1/executions/webhook/{namespace}/{id}/{key}", summary: "Start an execution from a Webhook trigger", tag: "executions", h: s.webhook},
+		{method: "POST", path: "/api/v1/executions/webhook/{namespace}/{id}/{key}", summary: "Start an execution from a Webhook trigger", tag: "executions", body: "any", h: s.webhook},
+		{method: "PUT", path: "/api/v1/executions/webhook/{namespace}/{id}/{key}", summary: "Start an execution from a Webhook trigger", tag: "executions", body: "any", h: s.webhook},
+		{method: "GET", path: "/api/v1/executions/{id}", summary: "Get an execution with its task runs", tag: "executions", h: s.getExecution},
+		{method: "GET", path: "/api/v1/executions/{id}/graph", summary: "The execution's flow graph with task run states", tag: "executions", h: s.executionGraph},
+		{method: "GET", path: "/api/v1/executions/{id}/file", summary: "Download a file of the execution", tag: "executions", params: []param{{name: "path", in: "query", doc: "the file's storage URI", required: true}}, h: s.executionFile},
+		{method: "GET", path: "/api/v1/executions/{id}/file/metas", summary: "Size of a file of the execution", tag: "executions", params: []param{{name: "path", in: "query", doc: "the file's storage URI", required: true}}, h: s.executionFileMetas},
+		{method: "POST", path: "/api/v1/executions/{id}/restart", summary: "Restart a failed execution (same id)", tag: "executions", params: []param{q("revision", "run this flow revision")}, h: s.restartExecution},
+		{method: "POST", path: "/api/v1/executions/{id}/replay", summary: "Replay an execution from a task run (a new execution)", tag: "executions", params: []param{q("taskRunId", "the task run to start again from (default the first)"), q("revision", "run this flow revision")}, h: s.replayExecution},
+		{method: "POST", path: "/api/v1/executions/{id}/state", summary: "Mark a task run's state and resume (markAs)", tag: "executions", body: "json", h: s.changeState},
+		{method: "DELETE", path: "/api/v1/executions/{id}/kill", summary: "Kill a running execution", tag: "executions", h: s.killExecution},
+		{method: "GET", path: "/api/v1/executions/{id}/follow", summary: "Follow an execution (Server-Sent Events: progress, then end)", tag: "executions", h: s.followExecution},
+		{method: "GET", path: "/api/v1/logs/{id}", summary: "Logs of an execution", tag: "logs", params: []param{q("minLevel", "TRACE, DEBUG, INFO, WARN or ERROR"), q("taskRunId", "one task run"), q("taskId", "one task")}, h: s.executionLogs},
+		{method: "GET", path: "/api/v1/logs/{id}/follow", summary: "Follow an execution's logs (Server-Sent Events)", tag: "logs", params: []param{q("minLevel", "TRACE, DEBUG, INFO, WARN or ERROR")}, h: s.followLogs},
 	}
 }
 
@@ -124,6 +151,9 @@ func (s *Server) init() {
 		}
 		s.streams = make(chan struct{})
 		s.catalog = newCatalog()
+		if s.Engine != nil && s.Engine.Flows == nil {
+			s.Engine.Flows = storedLoader{s}
+		}
 		if err := s.loadCatalog(context.Background()); err != nil {
 			s.log.Error("loading stored flows", "err", err)
 		}
@@ -176,3 +206,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration)
 }
 
 func (s *Server) closeStreams() { s.streamsOnce.Do(func() { close(s.streams) }) }
+
+// storedLoader finds the flows a subflow task runs among the stored ones.
+type storedLoader struct{ s *Server }
+
+func (l storedLoader) Load(namespace, id string) (*flows.Flow, error) {
+	if sf, ok := l.s.catalog.get(flows.FlowRef{Namespace: namespace, ID: id}); ok {
+		return sf.Flow, nil
+	}
+	return nil, fmt.Errorf("flow %s.%s is not stored in this server", namespace, id)
+}

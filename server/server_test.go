@@ -21,6 +21,8 @@ type testServer struct {
 	url  string
 	srv  *Server
 	repo state.Repository
+	// close stops a server with an engine before the test ends (a restart).
+	close func()
 }
 
 func newTestServer(t *testing.T) *testServer {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -10,19 +11,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/server"
 )
 
 func newServerCmd(g *globalFlags) *cobra.Command {
 	var listen, dir string
+	var workers int
 	var grace time.Duration
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Serve Kestra 0.4's HTTP API over the stored flows (docs/server.md)",
+		Short: "Serve Kestra 0.4's HTTP API, run triggers and execute flows (docs/server.md)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.validate(); err != nil {
+				return err
+			}
+			if workers < 1 {
+				return invalid(fmt.Errorf("--workers %d: at least 1", workers))
+			}
+			store, err := g.openStore()
+			if err != nil {
 				return err
 			}
 			repo, err := g.openRepo()
@@ -34,10 +45,41 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("the state database does not store flows")
 			}
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			res, err := g.resolver()
+			if err != nil {
+				return err
+			}
 			log := g.logger(cmd.ErrOrStderr())
-			srv := &server.Server{Repo: repo, Flows: fs, Logger: log}
+			lvl, _ := g.level()
+			metrics := server.NewMetrics()
+			eng := &flows.Engine{
+				Secrets: res, Masker: g.masker,
+				Repo: repo, Store: store, Logger: log, LogLevel: lvl, Workers: workers,
+				Globals: cfg.Globals, DefaultVars: cfg.Vars, Envs: flows.EnvsFromEnviron(),
+				Progress:   progress.NewHub(nil, log, time.Minute),
+				StartDelay: metrics.ObserveStartDelay,
+			}
+			srv := &server.Server{Repo: repo, Flows: fs, Engine: eng, Logger: log, Metrics: metrics}
+			srv.Handler() // loads the stored flows before anything runs
+			eng.OnEnd(srv.OnExecutionEnd)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if err := eng.Start(ctx); err != nil {
+				return err
+			}
+			defer func() {
+				// Running task runs get the grace period to finish, then are
+				// handed back for the next start.
+				sctx, cancel := context.WithTimeout(context.Background(), grace)
+				defer cancel()
+				if err := eng.Shutdown(sctx); err != nil {
+					log.Error("engine shutdown", "err", err)
+				}
+			}()
 			if dir != "" {
 				sync := &server.DirSync{Server: srv, Dir: dir}
 				if err := sync.Sync(ctx); err != nil {
@@ -45,16 +87,18 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 				}
 				go sync.Run(ctx)
 			}
+			go srv.RunScheduler(ctx)
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return invalid(fmt.Errorf("--listen %s: %w", listen, err))
 			}
-			log.Info("sluice server listening", "addr", "http://"+l.Addr().String())
+			log.Info("sluice server listening", "addr", "http://"+l.Addr().String(), "workers", workers)
 			return srv.Serve(ctx, l, grace)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&dir, "flows", "", "folder of flow files stored at start and reloaded on change")
-	cmd.Flags().DurationVar(&grace, "shutdown-grace", 30*time.Second, "how long requests in flight may take to finish on shutdown")
+	cmd.Flags().IntVar(&workers, "workers", 16, "task runs running at once")
+	cmd.Flags().DurationVar(&grace, "shutdown-grace", 30*time.Second, "how long requests and task runs in flight may take to finish on shutdown")
 	return cmd
 }
