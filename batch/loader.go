@@ -65,8 +65,11 @@ type Options struct {
 	Retry  RetryPolicy
 	// Location is the zone in which zone-less timestamps meet zoned ones.
 	Location *time.Location
-	Logger   *slog.Logger
-	Progress *progress.Counter
+	// SessionSQL are statements each connection runs after the dialect's
+	// own (settings the connection string asks for).
+	SessionSQL []string
+	Logger     *slog.Logger
+	Progress   *progress.Counter
 }
 
 // Source opens the input; it is called again when a whole-load retry
@@ -154,7 +157,7 @@ func Load(ctx context.Context, db *sql.DB, src Source, o Options) (Result, error
 	return l.run(ctx)
 }
 
-func (l *loader) run(ctx context.Context) (Result, error) {
+func (l *loader) run(ctx context.Context) (res Result, err error) {
 	r, err := l.src(ctx)
 	if err != nil {
 		return Result{}, err
@@ -167,7 +170,10 @@ func (l *loader) run(ctx context.Context) (Result, error) {
 	if err := l.connectWithRetry(ctx); err != nil {
 		return Result{}, err
 	}
-	defer func() { l.sess.close(l.stage) }()
+	// A connection a load failed on is not handed back to the pool: after
+	// an error in the middle of a bulk load some servers (Babelfish) leave
+	// it unusable.
+	defer func() { l.sess.close(l.stage, err != nil) }()
 	if err := l.plan(ctx, r.Schema()); err != nil {
 		return Result{}, err
 	}
@@ -176,10 +182,8 @@ func (l *loader) run(ctx context.Context) (Result, error) {
 	}
 	l.log.Debug("batch load", "table", l.table, "method", l.sink.name(), "transaction", l.o.Transaction, "mode", string(l.o.Mode), "chunk", l.o.Chunk)
 	if l.o.Transaction == TxChunk {
-		res, err := l.runChunks(ctx, r)
-		return res, err
+		return l.runChunks(ctx, r)
 	}
-	var res Result
 	for attempt := 1; ; attempt++ {
 		if r == nil {
 			if r, err = l.src(ctx); err != nil {
@@ -214,7 +218,7 @@ func (l *loader) retry(ctx context.Context, err error, attempt int, what string)
 	// A fresh connection for every retry: after a deadlock the old one is
 	// fine, but after a reset or a failover it is not, and telling them
 	// apart is driver-specific.
-	l.sess.close(l.stage)
+	l.sess.close(l.stage, true)
 	if err := l.connectWithRetry(ctx); err != nil {
 		l.log.Warn("reconnecting failed", "error", err)
 		return false
@@ -228,7 +232,7 @@ func (l *loader) retry(ctx context.Context, err error, attempt int, what string)
 
 func (l *loader) connectWithRetry(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
-		s, err := connect(ctx, l.db, l.o.Dialect)
+		s, err := connect(ctx, l.db, l.o.Dialect, l.o.SessionSQL)
 		if err == nil {
 			l.sess = s
 			return nil

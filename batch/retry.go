@@ -49,6 +49,9 @@ var DefaultRetryMessages = []string{
 	"database is locked",
 	"rateLimitExceeded",
 	"due to concurrent update",
+	// PostgreSQL's lock_timeout, as Babelfish reports it for SQL Server's
+	// LOCK_TIMEOUT (error 33557097, not SQL Server's 1222).
+	"canceling statement due to lock timeout",
 }
 
 // RetryPolicy retries transient errors with exponential backoff and jitter.

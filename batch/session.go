@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -19,13 +20,13 @@ type session struct {
 	loadData *dialect.LoadDataSettings
 }
 
-func connect(ctx context.Context, db *sql.DB, d dialect.Dialect) (*session, error) {
+func connect(ctx context.Context, db *sql.DB, d dialect.Dialect, extra []string) (*session, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{conn: conn, d: d}
-	for _, q := range d.SessionSQL("") {
+	for _, q := range append(d.SessionSQL(""), extra...) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("%s: %w", q, err)
@@ -43,12 +44,15 @@ func connect(ctx context.Context, db *sql.DB, d dialect.Dialect) (*session, erro
 }
 
 // close drops the staging table (best effort: it is session-private and
-// vanishes with the connection anyway) and releases the connection.
-func (s *session) close(stage string) {
+// vanishes with the connection anyway) and releases the connection; a
+// failed one is discarded, not returned to the database/sql pool.
+func (s *session) close(stage string, failed bool) {
 	if s == nil || s.conn == nil {
 		return
 	}
-	if stage != "" {
+	if failed {
+		s.conn.Raw(func(any) error { return driver.ErrBadConn })
+	} else if stage != "" {
 		s.conn.ExecContext(context.Background(), s.d.DropStageSQL(stage))
 	}
 	s.conn.Close()

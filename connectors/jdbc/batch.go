@@ -116,6 +116,7 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 	}
 	opts := batch.Options{
 		Dialect:     s.d,
+		SessionSQL:  s.cfg.SessionSQL,
 		Table:       b.Table,
 		Columns:     b.Columns,
 		SQL:         b.SQL,

@@ -12,6 +12,7 @@ package jdbc
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
@@ -78,6 +79,9 @@ type session struct {
 	cfg  *jdbcurl.Config
 	d    dialect.Dialect
 	loc  *time.Location
+	// failed: a statement failed on conn, which is then discarded rather
+	// than handed to the next task run.
+	failed bool
 }
 
 // Close returns the connection and the handle to the pool.
@@ -86,6 +90,9 @@ func (s *session) Close() {
 		return
 	}
 	if s.conn != nil {
+		if s.failed {
+			s.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 		s.conn.Close()
 		s.conn = nil
 	}
@@ -119,7 +126,7 @@ func open(ctx context.Context, rc *plugin.RunContext, d dialect.Dialect, c *Conn
 			return nil, fmt.Errorf("timeZoneId: %q is not a time zone", c.TimeZoneID)
 		}
 	}
-	h, err := connpool.Default.Acquire(ctx, cfg.Driver, cfg.DSN)
+	h, err := connpool.Default.Acquire(ctx, cfg.Driver, cfg.DSN, cfg.SessionSQL...)
 	if err != nil {
 		return nil, rc.MaskError(fmt.Errorf("opening %s: %w", cfg.Redacted(), err))
 	}
@@ -132,7 +139,7 @@ func open(ctx context.Context, rc *plugin.RunContext, d dialect.Dialect, c *Conn
 		s.Close()
 		return nil, rc.MaskError(fmt.Errorf("connecting to %s: %w", where(cfg), err))
 	}
-	for _, q := range d.SessionSQL("") {
+	for _, q := range append(d.SessionSQL(""), cfg.SessionSQL...) {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.Close()
 			return nil, rc.MaskError(fmt.Errorf("%s: %w", q, err))

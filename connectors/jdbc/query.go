@@ -124,6 +124,7 @@ func (q *Query) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 		return nil
 	})
 	if err != nil && !errors.Is(err, errOne) {
+		s.failed = true
 		return nil, rc.MaskError(fmt.Errorf("query on %s: %w", where(s.cfg), err))
 	}
 	prog.Add(size%1024, bytes)

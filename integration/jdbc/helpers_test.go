@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +66,16 @@ func server(t *testing.T, name string) (string, *sql.DB) {
 	var url string
 	switch name {
 	case dialect.SQLServer:
-		url = base + ";databaseName=" + testDB
+		// A go-mssqldb URL names its database in the query; a JDBC URL
+		// takes ;databaseName=.
+		if u, err := neturl.Parse(base); err == nil && u.Scheme == "sqlserver" {
+			q := u.Query()
+			q.Set("database", testDB)
+			u.RawQuery = q.Encode()
+			url = u.String()
+		} else {
+			url = base + ";databaseName=" + testDB
+		}
 	default:
 		u, q, _ := strings.Cut(base, "?")
 		u = u[:strings.LastIndexByte(u, '/')+1] + testDB

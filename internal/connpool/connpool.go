@@ -19,6 +19,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -95,10 +96,12 @@ type Handle struct {
 var ErrClosed = errors.New("connpool: pool closed")
 
 // Acquire returns the shared handle for driver and dsn, opening it on
-// first use. It does not connect: the first query (or a Ping) does, under
-// the caller's context.
-func (p *Pool) Acquire(_ context.Context, driver, dsn string) (*Handle, error) {
-	key := sha256.Sum256([]byte(driver + "\x00" + dsn))
+// first use. variant tells apart handles whose sessions differ in what the
+// DSN does not say (session statements the caller runs on every
+// connection). It does not connect: the first query (or a Ping) does,
+// under the caller's context.
+func (p *Pool) Acquire(_ context.Context, driver, dsn string, variant ...string) (*Handle, error) {
+	key := sha256.Sum256([]byte(driver + "\x00" + dsn + "\x00" + strings.Join(variant, "\x00")))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -48,6 +48,9 @@ type Config struct {
 	TimeZone string
 	// Ignored lists JDBC properties that have no meaning for the Go driver.
 	Ignored []string
+	// SessionSQL are statements every new session runs for URL properties
+	// the Go driver has no setting for (SQL Server lockTimeout).
+	SessionSQL []string
 }
 
 // Redacted is the DSN with the password replaced, safe to log.

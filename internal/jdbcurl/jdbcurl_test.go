@@ -303,3 +303,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// lockTimeout has no go-mssqldb setting: it becomes a session statement.
+func TestSQLServerLockTimeout(t *testing.T) {
+	for url, want := range map[string]string{
+		"jdbc:sqlserver://h;databaseName=d;lockTimeout=500": "SET LOCK_TIMEOUT 500",
+		"jdbc:sqlserver://h;lockTimeout=-1":                 "",
+		"jdbc:sqlserver://h":                                "",
+	} {
+		c, err := ParseSQLServer(url, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if got := strings.Join(c.SessionSQL, ";"); got != want {
+			t.Errorf("%s: session SQL %q, want %q", url, got, want)
+		}
+	}
+	if _, err := ParseSQLServer("jdbc:sqlserver://h;lockTimeout=soon", Options{}); err == nil || !strings.Contains(err.Error(), "lockTimeout") {
+		t.Errorf("bad lockTimeout: %v", err)
+	}
+}

@@ -7,7 +7,7 @@ import (
 )
 
 var mssqlIgnored = lowerSet(`sendStringParametersAsUnicode selectMethod responseBuffering lastUpdateCount
-multiSubnetFailover transparentNetworkIPResolution sendTimeAsDatetime lockTimeout socketTimeout queryTimeout
+multiSubnetFailover transparentNetworkIPResolution sendTimeAsDatetime socketTimeout queryTimeout
 cancelQueryTimeout disableStatementPooling statementPoolingCacheSize enablePrepareOnFirstPreparedStatementCall
 serverPreparedStatementDiscardThreshold useBulkCopyForBatchInsert xopenStates trustStore trustStorePassword
 trustStoreType sslProtocol fips fipsProvider useFmtOnly delayLoadingLobs sendTemporalDataTypesAsStringForBulkCopy
@@ -171,6 +171,18 @@ func parseSQLServer(raw string, isJDBC bool, o Options) (*Config, error) {
 			}
 			q.Set("dial timeout", p.Value)
 			q.Set("connection timeout", p.Value)
+		case "locktimeout":
+			// Milliseconds a statement waits for a lock (-1, the default:
+			// for ever); go-mssqldb has no such setting, so each session
+			// runs SET LOCK_TIMEOUT.
+			if strings.TrimSpace(p.Value) == "-1" {
+				continue
+			}
+			n, err := parseInt(part, p.Value)
+			if err != nil {
+				return nil, err
+			}
+			c.SessionSQL = append(c.SessionSQL, "SET LOCK_TIMEOUT "+strconv.Itoa(n))
 		case "applicationname":
 			q.Set("app name", p.Value)
 		case "workstationid":
