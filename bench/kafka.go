@@ -15,9 +15,15 @@ package main
 //	sluice STRING   the Produce task reading a row file (key, value columns)
 //	sluice AVRO     the Produce task writing Confluent Avro with the in-process
 //	                registry, rows of 5 typed fields of about -size bytes
+//	sluice JSON     the same rows as JSON objects (no registry)
+//	sluice JSON_SCHEMA  the same rows as Confluent JSON Schema, each record
+//	                validated against the schema
+//	sluice PROTOBUF the same rows as Confluent Protobuf (.proto compiled in
+//	                process; the timestamp a google.protobuf.Timestamp)
 //
 // ratio is bare franz-go msgs/s over sluice STRING msgs/s (goal ≤ 1.2);
-// avro_vs_string is sluice STRING msgs/s over sluice AVRO msgs/s (goal ≤ 1.5).
+// avro_vs_string (and vs_string on the JSON_SCHEMA and PROTOBUF lines) is
+// sluice STRING msgs/s over that serializer's msgs/s (goal ≤ 1.5).
 // The *_cpu figures compare CPU seconds (user+system, kfake included when in
 // process), which stay meaningful when other work shares the cores.
 // All producers are idempotent with acks=all, as Produce is by default.
@@ -106,7 +112,7 @@ func runKafkaProduce(args []string) error {
 		run := time.Now().UnixNano()
 		topic := func(s string) string { return fmt.Sprintf("bench-%s-%d", s, run) }
 		base := map[string]any{"scenario": "kafka-produce", "broker": t.name, "records": *n, "size": *size}
-		if err := createTopics(ctx, t.addr, topic("bare"), topic("sarama"), topic("string"), topic("avro")); err != nil {
+		if err := createTopics(ctx, t.addr, topic("bare"), topic("sarama"), topic("string"), topic("avro"), topic("json"), topic("jsonschema"), topic("protobuf")); err != nil {
 			return err
 		}
 		line := func(extra map[string]any) map[string]any {
@@ -164,6 +170,22 @@ func runKafkaProduce(args []string) error {
 			return fmt.Errorf("%s sluice AVRO: %w", t.name, err)
 		}
 		emit(line(map[string]any{"client": "sluice", "serializer": "AVRO", "registry": "in-process", "seconds": av.secs, "cpu_seconds": av.cpu, "msgs_per_s": av.rate, "peak_rss_mb": av.rss, "avro_vs_string": round(str.rate/av.rate, 2), "avro_vs_string_cpu": round(av.cpu/str.cpu, 2)}))
+
+		// JSON (no registry, no validation) separates the cost of JSON text
+		// from the cost of the schema check.
+		for _, s := range []struct{ ser, topic string }{{"JSON", "json"}, {"JSON_SCHEMA", "jsonschema"}, {"PROTOBUF", "protobuf"}} {
+			m, err := measure(func() (int64, error) {
+				return produceTask(ctx, store, &kafka.Produce{
+					Properties: props, Topic: topic(s.topic), From: avroURI,
+					SerdeProperties: map[string]any{"schema.registry.url": reg.URL},
+					ValueSerializer: s.ser, ValueJSONSchema: benchJSONSchema, ValueProtobufSchema: benchProto,
+				})
+			})
+			if err != nil {
+				return fmt.Errorf("%s sluice %s: %w", t.name, s.ser, err)
+			}
+			emit(line(map[string]any{"client": "sluice", "serializer": s.ser, "registry": "in-process", "seconds": m.secs, "cpu_seconds": m.cpu, "msgs_per_s": m.rate, "peak_rss_mb": m.rss, "vs_string": round(str.rate/m.rate, 2), "vs_string_cpu": round(m.cpu/str.cpu, 2)}))
+		}
 	}
 	return nil
 }
@@ -174,6 +196,17 @@ const benchAvroSchema = `{"type":"record","name":"BenchOrder","namespace":"sluic
  {"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":18,"scale":2}},
  {"name":"created","type":{"type":"long","logicalType":"timestamp-micros"}},
  {"name":"payload","type":"string"}]}`
+
+const benchJSONSchema = `{"title":"BenchOrder","type":"object","additionalProperties":false,
+ "required":["id","customer","amount","created","payload"],
+ "properties":{"id":{"type":"integer"},"customer":{"type":"string","minLength":1},"amount":{"type":"number","minimum":0},
+  "created":{"type":"string"},"payload":{"type":"string"}}}`
+
+const benchProto = `syntax = "proto3";
+package sluice.bench;
+import "google/protobuf/timestamp.proto";
+message BenchOrder { int64 id = 1; string customer = 2; string amount = 3; google.protobuf.Timestamp created = 4; string payload = 5; }
+`
 
 type measured struct {
 	secs, cpu, rate, rss float64

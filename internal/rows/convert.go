@@ -282,11 +282,31 @@ func AppendJSON(dst []byte, v Value) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII8 reports whether the 8 bytes of x are all ASCII, at least
+// 0x20, and neither '"' nor '\\' (word-at-a-time tests: a byte below n
+// sets its high bit in (x - n·0x01…) &^ x; a byte equal to b is a zero byte
+// of x ^ b·0x01…). A false answer only sends the bytes to the byte loop.
+func plainASCII8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ ('"' * lo)
+	b := x ^ ('\\' * lo)
+	return (x|((x-0x20*lo)&^x)|((q-lo)&^q)|((b-lo)&^b))&hi == 0
+}
+
 // AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
 func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes at a time (nothing to escape, no
+		// multi-byte rune): most text is long runs of them.
+		for i+8 <= len(s) && plainASCII8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -25,11 +25,18 @@ import (
 type jsonSchemaSer struct {
 	binder subjectBinder
 	// compiled caches validators per schema ID.
-	compiled map[int]*jsonschema.Schema
+	compiled map[int]*jsonValidator
+}
+
+// jsonValidator is a compiled schema and, for a simple one, its fast check
+// (see fastCheck).
+type jsonValidator struct {
+	full *jsonschema.Schema
+	fast *fastCheck
 }
 
 func newJSONSchemaSer(cfg Config) (*jsonSchemaSer, error) {
-	s := &jsonSchemaSer{binder: subjectBinder{cfg: cfg, typ: "JSON", text: cfg.Schema}, compiled: map[int]*jsonschema.Schema{}}
+	s := &jsonSchemaSer{binder: subjectBinder{cfg: cfg, typ: "JSON", text: cfg.Schema}, compiled: map[int]*jsonValidator{}}
 	part := s.binder.part()
 	if cfg.Registry.Client == nil {
 		return nil, fmt.Errorf("JSON_SCHEMA %s serializer: needs a schema registry: set serdeProperties schema.registry.url", part)
@@ -51,7 +58,7 @@ func newJSONSchemaSer(cfg Config) (*jsonSchemaSer, error) {
 	return s, nil
 }
 
-func (s *jsonSchemaSer) validator(ctx context.Context, topic string) (boundID, *jsonschema.Schema, error) {
+func (s *jsonSchemaSer) validator(ctx context.Context, topic string) (boundID, *jsonValidator, error) {
 	b, err := s.binder.bind(ctx, topic)
 	if err != nil {
 		return b, nil, err
@@ -63,9 +70,13 @@ func (s *jsonSchemaSer) validator(ctx context.Context, topic string) (boundID, *
 	if err != nil {
 		return b, nil, err
 	}
-	v, err := CompileJSONSchema(b.schema.Text, refs)
+	full, err := CompileJSONSchema(b.schema.Text, refs)
 	if err != nil {
 		return b, nil, fmt.Errorf("JSON schema id %d: %w", b.id, err)
+	}
+	v := &jsonValidator{full: full}
+	if len(b.schema.References) == 0 {
+		v.fast = fastFor(b.schema.Text)
 	}
 	s.compiled[b.id] = v
 	return b, v, nil
@@ -79,8 +90,10 @@ func (s *jsonSchemaSer) Append(ctx context.Context, dst []byte, topic string, v 
 	if err != nil {
 		return dst, false, err
 	}
-	if err := sch.Validate(jsonInstance(v)); err != nil {
-		return dst, false, describeInvalid(b.id, err)
+	if sch.fast == nil || !sch.fast.valid(v) {
+		if err := sch.full.Validate(jsonInstance(v)); err != nil {
+			return dst, false, describeInvalid(b.id, err)
+		}
 	}
 	n := len(dst)
 	out, err := rows.AppendJSON(append(dst, b.header[:]...), v)
@@ -95,16 +108,18 @@ func (s *jsonSchemaSer) AppendRow(ctx context.Context, dst []byte, topic string,
 	if err != nil {
 		return dst, false, err
 	}
-	obj := make(map[string]any, len(sc.Fields))
-	for i, f := range sc.Fields {
-		var v rows.Value
-		if i < len(r.Values) {
-			v = r.Values[i]
+	if sch.fast == nil || !sch.fast.validRow(sc, r) {
+		obj := make(map[string]any, len(sc.Fields))
+		for i, f := range sc.Fields {
+			var v rows.Value
+			if i < len(r.Values) {
+				v = r.Values[i]
+			}
+			obj[f.Name] = jsonInstance(v)
 		}
-		obj[f.Name] = jsonInstance(v)
-	}
-	if err := sch.Validate(obj); err != nil {
-		return dst, false, describeInvalid(b.id, err)
+		if err := sch.full.Validate(obj); err != nil {
+			return dst, false, describeInvalid(b.id, err)
+		}
 	}
 	n := len(dst)
 	out, _, err := appendRowJSON(append(dst, b.header[:]...), sc, r)
