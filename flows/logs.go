@@ -10,6 +10,16 @@ import (
 	"github.com/sluicehq/sluice/internal/loglevel"
 )
 
+// Attributes of every line the engine's Logger receives (attempt is set on
+// the lines of a task's attempt).
+const (
+	LogExecutionID = "execution_id"
+	LogTaskRunID   = "task_run_id"
+	LogTaskID      = "task_id"
+	LogValue       = "value"
+	LogAttempt     = "attempt"
+)
+
 // runHandler sends a task run's log records to the engine's logger and to
 // the repository.
 type runHandler struct {
@@ -17,6 +27,7 @@ type runHandler struct {
 	level     slog.Level
 	taskID    string
 	taskRunID string
+	value     string // the Each iteration, "" elsewhere
 	attrs     []slog.Attr
 	group     string
 }
@@ -32,6 +43,9 @@ func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
 		attrs[a.Key] = a.Value.Resolve().Any()
 		return true
 	})
+	if h.value != "" {
+		attrs[LogValue] = h.value
+	}
 	for k, v := range attrs {
 		if err, ok := v.(error); ok {
 			attrs[k] = err.Error()
@@ -45,9 +59,15 @@ func (h *runHandler) Handle(ctx context.Context, r slog.Record) error {
 		Time: r.Time, Level: loglevel.Name(r.Level), Message: r.Message, Attrs: attrs,
 	})
 	if l := h.r.x.e.Logger; l != nil && l.Enabled(ctx, r.Level) {
+		// The line names its execution, task run, task and iteration, so
+		// that one log stream of many executions can be filtered.
 		out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+		out.AddAttrs(slog.String(LogExecutionID, h.r.ex.ID))
 		if h.taskID != "" {
-			out.AddAttrs(slog.String("task", h.taskID))
+			out.AddAttrs(slog.String(LogTaskRunID, h.taskRunID), slog.String(LogTaskID, h.taskID))
+		}
+		if h.value != "" {
+			out.AddAttrs(slog.String(LogValue, h.value))
 		}
 		out.AddAttrs(h.attrs...)
 		r.Attrs(func(a slog.Attr) bool { out.AddAttrs(a); return true })

@@ -126,7 +126,7 @@ func isFlowable(def *plugin.TaskDef) bool {
 func (r *run) log(n *node) *slog.Logger {
 	h := &runHandler{r: r, level: r.x.e.LogLevel}
 	if n != nil && n.tr != nil && n.tr.ID != "" {
-		h.taskRunID, h.taskID = n.tr.ID, n.tr.TaskID
+		h.taskRunID, h.taskID, h.value = n.tr.ID, n.tr.TaskID, n.tr.Value
 	}
 	return slog.New(h)
 }

@@ -61,7 +61,7 @@ func (r *run) runContext(n *node, vars map[string]any, attempt int) *plugin.RunC
 		Namespace: r.flow.Namespace, FlowID: r.flow.ID, ExecutionID: r.ex.ID,
 		TaskID: n.tr.TaskID, TaskRunID: n.tr.ID, Value: n.tr.Value, Attempt: attempt,
 		Store:    r.x.e.Store,
-		Logger:   r.log(n),
+		Logger:   r.log(n).With(LogAttempt, attempt),
 		KV:       r.x.repo.KV(r.flow.Namespace, r.flow.ID),
 		Render:   func(s string) (string, error) { return r.render(context.Background(), s, vars) },
 		Eval:     func(s string) (any, error) { return r.eval(context.Background(), s, vars) },

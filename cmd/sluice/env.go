@@ -119,6 +119,11 @@ func (g *globalFlags) openStore() (storage.Store, error) {
 
 func (g *globalFlags) openRepo() (state.Repository, error) {
 	dsn := g.state
+	if _, err := parseStatus(dsn); err == nil && dsn != "" {
+		// executions list --state FAILED meant the filter, which is
+		// --status now: never create a database named FAILED.
+		return nil, invalid(fmt.Errorf("--state %s: --state is the state database path (--state-db); filter executions by state with --status %s", dsn, dsn))
+	}
 	if dsn == "" {
 		dsn = os.Getenv("SLUICE_STATE")
 	}

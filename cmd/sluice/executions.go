@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "executions", Short: "List and inspect executions"}
 	var f state.Filter
 	var st string
+	var listOut, showOut outputFormat
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List executions, newest first",
@@ -31,19 +33,26 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 			}
 			defer repo.Close()
 			reapOrphans(cmd, repo)
-			f.State = state.State(st)
+			if st != "" {
+				s, err := parseStatus(st)
+				if err != nil {
+					return invalid(err)
+				}
+				f.State = s
+			}
 			exs, err := repo.ListExecutions(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
-			if g.json() {
+			if listOut.structured() || g.json() && listOut == outTable {
 				out := make([]jsonExecution, len(exs))
 				for i, ex := range exs {
 					out[i] = toJSON(ex)
 				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				if listOut == outTable {
+					listOut = outJSON
+				}
+				return listOut.encode(cmd.OutOrStdout(), out)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tFLOW\tSTATE\tSTARTED\tDURATION")
@@ -55,7 +64,8 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 	}
 	list.Flags().StringVar(&f.Namespace, "namespace", "", "only this namespace")
 	list.Flags().StringVar(&f.FlowID, "flow", "", "only this flow id")
-	list.Flags().StringVar(&st, "state", "", "only this state (SUCCESS, FAILED, ...)")
+	list.Flags().StringVar(&st, "status", "", "only executions in this state: "+strings.Join(statusNames(), ", ")+" (any case)")
+	addOutputFlag(list, &listOut)
 	list.Flags().IntVar(&f.Limit, "limit", 50, "at most this many (0 = all)")
 	var logs bool
 	show := &cobra.Command{
@@ -78,32 +88,41 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if g.json() {
-				if err := printExecutionJSON(cmd.OutOrStdout(), ex); err != nil {
-					return err
-				}
-			} else {
-				printExecution(cmd.OutOrStdout(), ex)
-			}
+			var entries []state.LogEntry
 			if logs {
-				entries, err := repo.Logs(cmd.Context(), ex.ID)
-				if err != nil {
+				if entries, err = repo.Logs(cmd.Context(), ex.ID); err != nil {
 					return err
 				}
-				w := cmd.OutOrStdout()
-				for _, e := range entries {
-					if g.json() {
-						b, _ := json.Marshal(e)
-						fmt.Fprintln(w, string(b))
-						continue
-					}
-					fmt.Fprintf(w, "%s %-5s %-14s %s\n", e.Time.Local().Format("15:04:05.000"), e.Level, e.TaskID, e.Message)
-				}
 			}
+			if showOut.structured() {
+				doc := struct {
+					jsonExecution `yaml:",inline"`
+					Logs          []jsonLogLine `json:"logs,omitempty" yaml:"logs,omitempty"`
+				}{jsonExecution: toJSON(ex)}
+				for _, e := range entries {
+					doc.Logs = append(doc.Logs, toJSONLog(e))
+				}
+				if showOut == outJSON {
+					// encoding/json does not inline: one level for the logs.
+					m := map[string]any{}
+					b, _ := json.Marshal(doc.jsonExecution)
+					json.Unmarshal(b, &m)
+					if len(doc.Logs) > 0 {
+						m["logs"] = doc.Logs
+					}
+					return showOut.encode(cmd.OutOrStdout(), m)
+				}
+				return showOut.encode(cmd.OutOrStdout(), doc)
+			}
+			if err := printResult(cmd.OutOrStdout(), g, showOut, ex); err != nil {
+				return err
+			}
+			printLogs(cmd.OutOrStdout(), g.json(), entries)
 			return nil
 		},
 	}
-	show.Flags().BoolVar(&logs, "logs", false, "print the execution's logs too")
+	show.Flags().BoolVar(&logs, "logs", false, "print the execution's logs too (every attribute of each line)")
+	addOutputFlag(show, &showOut)
 	del := &cobra.Command{
 		Use:   "delete EXECUTION_ID...",
 		Short: "Delete executions with their logs and purge their files from internal storage",
@@ -141,7 +160,7 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(list, show, del, newMarkCmd(g))
+	cmd.AddCommand(list, show, del, newMarkCmd(g), newLogsCmd(g))
 	return cmd
 }
 

@@ -4,12 +4,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,8 +50,19 @@ func main() {
 		code = ee.code
 	}
 	if err.Error() != "" {
-		// ErrOrStderr is the masking writer set up by newRoot.
-		fmt.Fprintln(root.ErrOrStderr(), "sluice:", err)
+		// ErrOrStderr is the masking writer set up by newRoot. Under
+		// --log-format json the last line is a JSON log line too.
+		if f := root.PersistentFlags().Lookup("log-format"); f != nil && f.Value.String() == "json" {
+			b, _ := json.Marshal(struct {
+				Time  time.Time `json:"time"`
+				Level string    `json:"level"`
+				Msg   string    `json:"msg"`
+				Exit  int       `json:"exit_code"`
+			}{time.Now(), "ERROR", err.Error(), code})
+			fmt.Fprintln(root.ErrOrStderr(), string(b))
+		} else {
+			fmt.Fprintln(root.ErrOrStderr(), "sluice:", err)
+		}
 	}
 	os.Exit(code)
 }

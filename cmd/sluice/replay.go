@@ -59,7 +59,7 @@ func newReplayCmd(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
-			return runEngine(cmd, g, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+			return runEngine(cmd, g, outTable, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				ex, err := eng.Repo.GetExecution(ctx, args[0])
 				if err != nil {
 					return nil, cliError(err)
@@ -91,7 +91,7 @@ func newMarkCmd(g *globalFlags) *cobra.Command {
 			if !st.Terminated() {
 				return invalid(fmt.Errorf("state %q: want SUCCESS, WARNING, FAILED or KILLED", args[2]))
 			}
-			return runEngine(cmd, g, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+			return runEngine(cmd, g, outTable, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				ex, err := eng.Repo.GetExecution(ctx, args[0])
 				if err != nil {
 					return nil, cliError(err)

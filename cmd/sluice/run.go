@@ -13,8 +13,10 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
@@ -24,7 +26,12 @@ import (
 type runFlags struct {
 	inputs []string
 	vars   []string
+	out    outputFormat
 }
+
+// exitInterrupted is the exit code after Ctrl-C (or SIGTERM), as a shell's
+// 128 + SIGINT: the execution was killed.
+const exitInterrupted = 130
 
 // exitStateLost is the exit code when the state database stopped taking
 // writes during a run: the execution was failed at the first lost write
@@ -63,7 +70,7 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runEngine(cmd, g, vars, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+			return runEngine(cmd, g, rf.out, vars, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				return eng.Run(ctx, f, inputs)
 			})
 		},
@@ -71,11 +78,13 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringArrayVarP(&rf.inputs, "input", "i", nil, "flow input as name=value, or name=@path to read the value from a file (repeatable; FILE inputs take a path)")
 	cmd.Flags().StringArrayVar(&rf.vars, "var", nil, "variable as name=value, read as {{ vars.name }} (repeatable)")
 	cmd.Flags().StringVar(&flowsDir, "flows", "", "folder of flow files where subflows are looked up (default: the flow's folder)")
+	addOutputFlag(cmd, &rf.out)
 	return cmd
 }
 
 func newRestartCmd(g *globalFlags, name string) *cobra.Command {
 	var flowFile string
+	var out outputFormat
 	short := "Run a failed execution again from its failed task, reusing the outputs of the tasks that succeeded"
 	if name == "resume" {
 		short = "Continue a paused execution (same as restart)"
@@ -95,7 +104,7 @@ func newRestartCmd(g *globalFlags, name string) *cobra.Command {
 					return err
 				}
 			}
-			return runEngine(cmd, g, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
+			return runEngine(cmd, g, out, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				ex, err := eng.Restart(ctx, args[0], f)
 				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
 					return nil, invalid(err)
@@ -105,6 +114,7 @@ func newRestartCmd(g *globalFlags, name string) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&flowFile, "flow", "", "use this (corrected) flow file instead of the one stored with the execution")
+	addOutputFlag(cmd, &out)
 	return cmd
 }
 
@@ -128,7 +138,7 @@ func parseFlow(cmd *cobra.Command, path string) (*flows.Flow, error) {
 	return f, nil
 }
 
-func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start func(context.Context, *flows.Engine) (*state.Execution, error)) error {
+func runEngine(cmd *cobra.Command, g *globalFlags, out outputFormat, vars map[string]any, start func(context.Context, *flows.Engine) (*state.Execution, error)) error {
 	store, err := g.openStore()
 	if err != nil {
 		return err
@@ -141,7 +151,9 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	errOut := cmd.ErrOrStderr()
 	logger := g.logger(errOut)
 	var hub *progress.Hub
-	if !g.json() && isTerminal(errOut) {
+	if g.quiet {
+		hub = progress.NewHub(nil, nil, 0)
+	} else if !g.json() && isTerminal(errOut) {
 		hub = progress.NewHub(errOut, nil, 0)
 		if th := textHandlerOf(logger); th != nil {
 			th.before = hub.Clear
@@ -169,7 +181,11 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ex, err := start(ctx, eng)
+	interrupted := ctx.Err() != nil && cmd.Context().Err() == nil
 	hub.Close()
+	if err != nil && interrupted {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: %w", err)}
+	}
 	if err != nil {
 		var ie *flows.InputError
 		if errors.As(err, &ie) {
@@ -181,29 +197,78 @@ func runEngine(cmd *cobra.Command, g *globalFlags, vars map[string]any, start fu
 		}
 		return err
 	}
-	if g.json() {
-		if err := printExecutionJSON(cmd.OutOrStdout(), ex); err != nil {
-			return err
-		}
-	} else {
-		printExecution(cmd.OutOrStdout(), ex)
+	if err := printResult(cmd.OutOrStdout(), g, out, ex); err != nil {
+		return err
 	}
-	switch ex.State {
-	case state.Failed, state.Killed:
+	switch {
+	case interrupted:
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: execution %s %s", ex.ID, ex.State)}
+	case ex.State == state.Failed || ex.State == state.Killed:
 		return &exitError{code: exitFailed, err: fmt.Errorf("execution %s %s", ex.ID, ex.State)}
 	}
 	return nil
 }
 
-// printExecution prints the execution id and one aligned line per task run.
-func printExecution(w io.Writer, ex *state.Execution) {
+// printResult prints an execution as -o asks: the table (cut to the
+// terminal's width; never cut when piped or with -o wide), or one JSON or
+// YAML document (also with --log-format json and no -o, as before -o).
+func printResult(w io.Writer, g *globalFlags, out outputFormat, ex *state.Execution) error {
+	switch {
+	case out.structured():
+		return out.encode(w, toJSON(ex))
+	case g.json() && out == outTable:
+		return printExecutionJSON(w, ex)
+	}
+	width := -1
+	if out != outWide {
+		width = terminalWidth(w)
+	}
+	printExecution(w, ex, width)
+	return nil
+}
+
+// terminalWidth is the width of w when it is a terminal, else -1 (no
+// limit: a pipe or a file gets every character).
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return -1
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || cols <= 0 {
+		return -1
+	}
+	return cols
+}
+
+// printExecution prints the execution id and one aligned line per task
+// run, each line at most width characters (-1: no limit): only the
+// outputs column is cut.
+func printExecution(w io.Writer, ex *state.Execution, width int) {
 	fmt.Fprintf(w, "execution %s  %s.%s  %s  %s\n", ex.ID, ex.Namespace, ex.FlowID, ex.State, dur(ex.Start, ex.End))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tVALUE\tSTATE\tDURATION\tOUTPUTS")
 	var failed []*state.TaskRun
-	for _, n := range treeOrder(ex.TaskRuns) {
+	nodes := treeOrder(ex.TaskRuns)
+	outWidth := -1
+	if width > 0 {
+		// The other columns are as wide as their widest cell plus the
+		// padding; what is left of the line is for the outputs.
+		cols := []int{len("TASK"), len("VALUE"), len("STATE"), len("DURATION")}
+		for _, n := range nodes {
+			for i, c := range []string{strings.Repeat("  ", n.depth) + n.tr.TaskID, n.tr.Value, string(n.tr.State), dur(n.tr.Start, n.tr.End)} {
+				cols[i] = max(cols[i], utf8.RuneCountInString(c))
+			}
+		}
+		used := 0
+		for _, c := range cols {
+			used += c + 2
+		}
+		outWidth = max(width-used-1, 20)
+	}
+	for _, n := range nodes {
 		tr, d := n.tr, n.depth
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", strings.Repeat("  ", d), tr.TaskID, tr.Value, tr.State, dur(tr.Start, tr.End), summarize(tr.Outputs, 100))
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", strings.Repeat("  ", d), tr.TaskID, tr.Value, tr.State, dur(tr.Start, tr.End), summarize(tr.Outputs, outWidth))
 		// A flowable's own error only says a child failed; the child's
 		// error is the one to read.
 		if tr.Error != "" && tr.Error != "a child task failed" && (tr.State == state.Failed || tr.State == state.Killed) {
@@ -222,7 +287,16 @@ func printExecution(w io.Writer, ex *state.Execution) {
 	}
 	switch ex.State {
 	case state.Failed, state.Killed:
-		fmt.Fprintf(w, "restart from the failed task with: sluice restart %s\n", ex.ID)
+		// Both ways on: a transient failure needs only the restart; a
+		// mistake in the flow needs the fixed file, and the tasks whose
+		// definition changed run again.
+		fmt.Fprintf(w, "restart from the failed task:  sluice restart %s\n", ex.ID)
+		flowFile := ex.FlowFile
+		if flowFile == "" {
+			flowFile = "FIXED.yml"
+		}
+		fmt.Fprintf(w, "after fixing the flow:         sluice restart %s --flow %s\n", ex.ID, flowFile)
+		fmt.Fprintf(w, "or run again from one task:    sluice replay %s TASK_ID\n", ex.ID)
 	case state.Paused:
 		fmt.Fprintf(w, "paused; continue with: sluice resume %s\n", ex.ID)
 	}
@@ -280,7 +354,8 @@ func dur(a, b time.Time) string {
 	return d.Round(time.Second).String()
 }
 
-// summarize renders outputs as key=value pairs, cut to n characters.
+// summarize renders outputs as key=value pairs, cut to n characters (n < 0:
+// not cut).
 func summarize(out map[string]any, n int) string {
 	if len(out) == 0 {
 		return ""
@@ -304,36 +379,36 @@ func summarize(out map[string]any, n int) string {
 		parts = append(parts, k+"="+s)
 	}
 	s := strings.Join(parts, " ")
-	if r := []rune(s); len(r) > n {
+	if r := []rune(s); n > 0 && len(r) > n {
 		s = string(r[:n-1]) + "…"
 	}
 	return s
 }
 
 type jsonTaskRun struct {
-	ID       string         `json:"id"`
-	TaskID   string         `json:"taskId"`
-	ParentID string         `json:"parentTaskRunId,omitempty"`
-	Value    string         `json:"value,omitempty"`
-	State    string         `json:"state"`
-	Start    *time.Time     `json:"startDate,omitempty"`
-	End      *time.Time     `json:"endDate,omitempty"`
-	Attempts int            `json:"attempts"`
-	Outputs  map[string]any `json:"outputs,omitempty"`
-	Error    string         `json:"error,omitempty"`
+	ID       string         `json:"id" yaml:"id"`
+	TaskID   string         `json:"taskId" yaml:"taskId"`
+	ParentID string         `json:"parentTaskRunId,omitempty" yaml:"parentTaskRunId,omitempty"`
+	Value    string         `json:"value,omitempty" yaml:"value,omitempty"`
+	State    string         `json:"state" yaml:"state"`
+	Start    *time.Time     `json:"startDate,omitempty" yaml:"startDate,omitempty"`
+	End      *time.Time     `json:"endDate,omitempty" yaml:"endDate,omitempty"`
+	Attempts int            `json:"attempts" yaml:"attempts"`
+	Outputs  map[string]any `json:"outputs,omitempty" yaml:"outputs,omitempty"`
+	Error    string         `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 type jsonExecution struct {
-	ID        string            `json:"id"`
-	Namespace string            `json:"namespace"`
-	FlowID    string            `json:"flowId"`
-	State     string            `json:"state"`
-	Start     *time.Time        `json:"startDate,omitempty"`
-	End       *time.Time        `json:"endDate,omitempty"`
-	Inputs    map[string]any    `json:"inputs,omitempty"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	Restarts  int               `json:"restarts"`
-	TaskRuns  []jsonTaskRun     `json:"taskRuns"`
+	ID        string            `json:"id" yaml:"id"`
+	Namespace string            `json:"namespace" yaml:"namespace"`
+	FlowID    string            `json:"flowId" yaml:"flowId"`
+	State     string            `json:"state" yaml:"state"`
+	Start     *time.Time        `json:"startDate,omitempty" yaml:"startDate,omitempty"`
+	End       *time.Time        `json:"endDate,omitempty" yaml:"endDate,omitempty"`
+	Inputs    map[string]any    `json:"inputs,omitempty" yaml:"inputs,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Restarts  int               `json:"restarts" yaml:"restarts"`
+	TaskRuns  []jsonTaskRun     `json:"taskRuns" yaml:"taskRuns"`
 }
 
 func tptr(t time.Time) *time.Time {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/internal/loglevel"
 )
 
@@ -28,12 +29,24 @@ type textHandler struct {
 func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
 func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
-	var task string
+	var task, value string
 	var b strings.Builder
 	add := func(a slog.Attr) {
-		if a.Key == "task" {
+		switch a.Key {
+		case flows.LogTaskID:
 			task = a.Value.String()
 			return
+		case flows.LogValue:
+			value = a.Value.String()
+			return
+		case flows.LogExecutionID, flows.LogTaskRunID:
+			// One execution per run: the ids are in the result and in the
+			// JSON log lines.
+			return
+		case flows.LogAttempt:
+			if a.Value.Resolve().String() == "1" {
+				return
+			}
 		}
 		v := a.Value.Resolve().String()
 		if strings.ContainsAny(v, " \t\n\"=") {
@@ -45,6 +58,9 @@ func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
 		add(a)
 	}
 	r.Attrs(func(a slog.Attr) bool { add(a); return true })
+	if value != "" {
+		task += "[" + value + "]"
+	}
 	level := loglevel.Name(r.Level)
 	if h.color {
 		switch {
