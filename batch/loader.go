@@ -70,6 +70,12 @@ type Options struct {
 	SessionSQL []string
 	Logger     *slog.Logger
 	Progress   *progress.Counter
+	// LoadID identifies the load (the execution and task run it belongs
+	// to); with TxAll and a LoadsTable, it is recorded in that table of
+	// the target inside the load's transaction, and a load whose identity
+	// is already there loads nothing (loadid.go). Empty: no bookkeeping.
+	LoadID     string
+	LoadsTable string
 }
 
 // Source opens the input; it is called again when a whole-load retry
@@ -86,6 +92,10 @@ type Result struct {
 	Method string
 	// Retries counts retried transient failures.
 	Retries int
+	// AlreadyLoaded is set when the loads table showed this load committed
+	// before (a restart after a crash): nothing was written, and Rows is
+	// what that load committed.
+	AlreadyLoaded bool
 }
 
 // Error is a failed load; Committed rows stayed in the target (always 0
@@ -320,6 +330,7 @@ func (l *loader) attemptAll(ctx context.Context, r rows.Reader) (Result, error) 
 	res := Result{Method: l.sink.name()}
 	p := startPipeline(ctx, r, l.cols, l.o.Location, l.o.Chunk, 3)
 	defer p.stop()
+	rec := l.loadRecorder(ctx)
 	tx, err := l.sess.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("starting a transaction: %w", err)
@@ -330,6 +341,16 @@ func (l *loader) attemptAll(ctx context.Context, r rows.Reader) (Result, error) 
 			tx.Rollback()
 		}
 	}()
+	if rec != nil {
+		n, done, err := rec.done(ctx, tx)
+		if err != nil {
+			return res, err
+		}
+		if done {
+			res.Rows, res.AlreadyLoaded = n, true
+			return res, nil
+		}
+	}
 	if l.o.Mode == dialect.TruncateInsert {
 		if _, err := tx.ExecContext(ctx, l.o.Dialect.DeleteAllSQL(l.table)); err != nil {
 			return res, fmt.Errorf("emptying %s: %w", l.table, err)
@@ -350,6 +371,11 @@ func (l *loader) attemptAll(ctx context.Context, r rows.Reader) (Result, error) 
 		return res, p.err
 	}
 	res.Updated = n
+	if rec != nil {
+		if err := rec.record(ctx, tx, p.read); err != nil {
+			return res, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("commit: %w", err)
 	}

@@ -25,6 +25,9 @@ type Batch struct {
 	Keys        []string `yaml:"keys" doc:"Key columns for replace and merge (default: the table's primary key)."`
 	Method      string   `yaml:"method" enum:"auto,insert,row" default:"auto" doc:"Write path of plain inserts. auto: the server's bulk protocol (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL, ODBC parameter arrays). insert: multi-row INSERT statements (MySQL: literal values under max_allowed_packet; others: bind parameters under the server's limit). row: one parameterised INSERT per row."`
 
+	ExactlyOnce bool   `yaml:"exactlyOnce" default:"true" doc:"With transaction: all, record the task run's load in a bookkeeping table of the target (loadsTable) inside the load's own transaction, and load nothing when a restart finds it there: a crash between the commit and the end of the task run never loads the rows twice. false: no table, no check (docs/jdbc.md)."`
+	LoadsTable  string `yaml:"loadsTable" default:"sluice_loads" doc:"The bookkeeping table of exactlyOnce (created when missing: load_id VARCHAR(255) PRIMARY KEY, rows_loaded BIGINT, loaded_at VARCHAR(40)); may be schema-qualified."`
+
 	RetryCodes       []string        `yaml:"retryCodes" doc:"Server error codes and SQLSTATEs retried as transient (default: deadlocks, lock timeouts, serialization failures, Azure SQL throttling: 1213, 1205, 40001, 40P01, 40613, 40501, 40197, 49918, ...)."`
 	RetryMessages    []string        `yaml:"retryMessages" doc:"Substrings of error messages retried as transient (default: connection reset/refused, deadlock, ...)."`
 	RetryMaxAttempts int             `yaml:"retryMaxAttempts" default:"5" doc:"Attempts in all for a transient error, the first included; 1 disables retries. With transaction: all a retry redoes the whole load in a new transaction; with chunk, only the failed chunk."`
@@ -130,6 +133,12 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 		Logger:      rc.Logger(),
 		Progress:    prog,
 	}
+	if b.ExactlyOnce {
+		// The task run's identity survives a restart (same execution, same
+		// task run); a replay is a new execution and loads again.
+		opts.LoadID = rc.ExecutionID() + "/" + rc.TaskRunID()
+		opts.LoadsTable = orDefault(b.LoadsTable, batch.DefaultLoadsTable)
+	}
 	src := func(ctx context.Context) (rows.Reader, error) {
 		r, err := rc.OpenRows(ctx, b.From)
 		if err != nil {
@@ -144,6 +153,10 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 			target = "the statement"
 		}
 		return nil, rc.MaskError(fmt.Errorf("loading %s into %s on %s: %w", b.From, target, where(s.cfg), err))
+	}
+	if res.AlreadyLoaded {
+		rc.Logger().Info("already loaded: the loads table shows this task run's load committed before the restart; nothing loaded again", "rows", res.Rows, "table", opts.LoadsTable)
+		return plugin.Outputs{"rowCount": res.Rows, "updatedCount": int64(0)}, nil
 	}
 	rc.Logger().Info("batch done", "rows", res.Rows, "updated", res.Updated, "method", res.Method, "retries", res.Retries)
 	return plugin.Outputs{"rowCount": res.Rows, "updatedCount": res.Updated}, nil
