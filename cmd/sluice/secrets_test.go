@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // leakSecret is distinctive, and changes under base64 and URL encoding.
@@ -186,5 +194,108 @@ func TestPluginsDocDidYouMean(t *testing.T) {
 	_, errOut, code := sluice(t, "plugins", "doc", "core.Retrun")
 	if code != exitInvalid || !strings.Contains(errOut, `unknown task type "core.Retrun" (did you mean "core.Return"?)`) {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestSecretsNeverLeakThroughTheServer runs the same flow in `sluice
+// server` (which resolves the secret from its own environment) and greps
+// every API answer about it, the server's output and its files.
+func TestSecretsNeverLeakThroughTheServer(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(sluiceBinary(t), "server", "--listen", "127.0.0.1:0", "--workers", "2", "--shutdown-grace", "5s")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "SLUICE_HOME=" + filepath.Join(dir, "home"), "SLUICE_SECRET_LEAK_PW=" + leakSecret}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var serverLog bytes.Buffer
+	addr := make(chan string, 1)
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			serverLog.WriteString(line + "\n")
+			if i := strings.Index(line, "addr=http://"); i >= 0 {
+				addr <- strings.Fields(line[i+len("addr="):])[0]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-addr:
+	case <-time.After(time.Minute):
+		t.Fatal("the server did not say where it listens")
+	}
+	var answers []string
+	call := func(method, path, contentType, body string) string {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %s\n%s", method, path, resp.Status, b)
+		}
+		answers = append(answers, string(b))
+		return string(b)
+	}
+	call("POST", "/api/v1/flows", "application/x-yaml", leakFlow)
+	var ex struct {
+		ID    string `json:"id"`
+		State struct {
+			Current string `json:"current"`
+		} `json:"state"`
+	}
+	if err := json.Unmarshal([]byte(call("POST", "/api/v1/executions/trigger/secrets.test/leaky", "", "")), &ex); err != nil || ex.ID == "" {
+		t.Fatalf("trigger: %v %+v", err, ex)
+	}
+	id := ex.ID
+	waitFor(t, "the execution to end", func() bool {
+		json.Unmarshal([]byte(call("GET", "/api/v1/executions/"+id, "", "")), &ex)
+		return ex.State.Current == "FAILED" || ex.State.Current == "SUCCESS" || ex.State.Current == "KILLED"
+	})
+	if ex.State.Current != "FAILED" {
+		t.Fatalf("execution ended %s, want FAILED (the last task fails)", ex.State.Current)
+	}
+	for _, p := range []string{"/api/v1/logs/" + id, "/api/v1/executions/" + id + "/graph", "/api/v1/executions/search?namespace=secrets.test",
+		"/api/v1/taskruns/search?namespace=secrets.test", "/api/v1/flows/secrets.test/leaky", "/metrics"} {
+		call("GET", p, "", "")
+	}
+	if all := strings.Join(answers, "\n"); !strings.Contains(all, "******") {
+		t.Errorf("no masked value in any answer; did the flow log its secret?\n%s", all)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	<-logDone
+	cmd.Wait()
+	outputs := append(answers, stdout.String(), serverLog.String())
+	for name, form := range leakForms() {
+		for i, o := range outputs {
+			if strings.Contains(o, form) {
+				t.Errorf("%s form of the secret in answer/output %d:\n%s", name, i, o)
+			}
+		}
+		filepath.WalkDir(filepath.Join(dir, "home"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, rerr := os.ReadFile(p); rerr == nil && strings.Contains(string(b), form) {
+					t.Errorf("%s form of the secret in %s", name, p)
+				}
+			}
+			return nil
+		})
 	}
 }
