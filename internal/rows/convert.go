@@ -2,6 +2,7 @@ package rows
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ToAny converts a value to plain Go data for templates and outputs:
@@ -295,13 +297,14 @@ func plainASCII8(x uint64) bool {
 
 // AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
 func AppendJSONString(dst []byte, s string) []byte {
+	// The bytes of s, read eight at a time below (never written).
+	raw := unsafe.Slice(unsafe.StringData(s), len(s))
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		// Eight plain ASCII bytes at a time (nothing to escape, no
 		// multi-byte rune): most text is long runs of them.
-		for i+8 <= len(s) && plainASCII8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+		for i+8 <= len(s) && plainASCII8(binary.LittleEndian.Uint64(raw[i:])) {
 			i += 8
 		}
 		if i >= len(s) {
