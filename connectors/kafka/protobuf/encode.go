@@ -514,6 +514,10 @@ func appendScalar(dst []byte, fd protoreflect.FieldDescriptor, v rows.Value) ([]
 		bits := math.Float64bits(f)
 		return protowire.AppendFixed64(dst, bits), bits == 0, nil
 	case protoreflect.StringKind:
+		if v.Kind() == rows.KindString {
+			// The common case: the length is known, nothing to move.
+			return protowire.AppendBytes(dst, v.AsBytes()), len(v.AsBytes()) == 0, nil
+		}
 		n := len(dst)
 		// The length prefix is written after the text: reserve the
 		// common one-byte prefix and move the text when it is longer.
