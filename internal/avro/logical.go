@@ -167,9 +167,14 @@ func (n dateNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 	if v.IsNull() {
 		return dst, errNull(n)
 	}
-	days, err := e.Conv.Date(v)
-	if err != nil {
-		return dst, err
+	var days int64
+	if v.Kind() == rows.KindInt {
+		days = v.AsInt() // already the field's representation
+	} else {
+		var err error
+		if days, err = e.Conv.Date(v); err != nil {
+			return dst, err
+		}
 	}
 	if days < math.MinInt32 || days > math.MaxInt32 {
 		return dst, fmt.Errorf("date %d days from 1970 is out of range", days)

@@ -297,6 +297,9 @@ func decimalFloat(d Value, bits int) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s is out of the range of a float", s)
 	}
+	if f == 0 && !isZeroDecimal(d) {
+		return 0, fmt.Errorf("%s is too small for a float: it would be 0", s)
+	}
 	if bits == 32 {
 		if math.Abs(f) > math.MaxFloat32 {
 			return 0, fmt.Errorf("%s is out of the range of a 32-bit float", s)
@@ -310,6 +313,13 @@ func decimalFloat(d Value, bits int) (float64, error) {
 		}
 	}
 	return f, nil
+}
+
+func isZeroDecimal(d Value) bool {
+	if !d.big {
+		return d.n == 0
+	}
+	return d.Unscaled().Sign() == 0
 }
 
 func significantDigits(s string) int {
@@ -477,12 +487,13 @@ func decimalDigits(d Value) int {
 }
 
 // Date converts to days since 1970-01-01: dates, timestamps at midnight
-// (instants in Location or their own offset), ints as days, ISO-8601 date
-// text (an offset is allowed and ignored, as Java's ISO_DATE) and the
-// configured date pattern.
+// (instants in Location or their own offset), ISO-8601 date text (an
+// offset is allowed and ignored, as Java's ISO_DATE; a date-time at
+// midnight) and the configured date pattern. A number is not a date (as
+// Kestra); Avro's date field takes an int as its days itself.
 func (c *Converter) Date(v Value) (int64, error) {
 	switch v.kind {
-	case KindDate, KindInt:
+	case KindDate:
 		return v.n, nil
 	case KindTimestamp, KindTimestampTZ:
 		wall := c.wall(v)
