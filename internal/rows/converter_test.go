@@ -29,6 +29,8 @@ func TestConverterRefusesLoss(t *testing.T) {
 		{"0.1 decimal into double", func() error { _, err := c.Float(d("0.1"), 64); return err }, ""},
 		{"20 digits into double", func() error { _, err := c.Float(d("1.2345678901234567891"), 64); return err }, "more digits than a double keeps"},
 		{"1e300 text into double", func() error { _, err := c.Float(String("1e300"), 64); return err }, ""},
+		{"1e-400 text into double", func() error { _, err := c.Float(String("1e-400"), 64); return err }, "too small"},
+		{"int into date", func() error { _, err := c.Date(Int(3)); return err }, "cannot convert"},
 		{"scale 3 into scale 2", func() error { _, err := c.Decimal(d("1.239"), 10, 2); return err }, "it would be rounded"},
 		{"trailing zero into scale 2", func() error { _, err := c.Decimal(d("1.230"), 10, 2); return err }, ""},
 		{"precision", func() error { _, err := c.Decimal(d("123.4"), 4, 2); return err }, "more digits than decimal(4,2)"},
