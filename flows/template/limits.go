@@ -211,25 +211,33 @@ func heapBytes() uint64 {
 func startHeapGuard(over func()) *heapGuard {
 	g := &heapGuard{done: make(chan struct{})}
 	base := heapBytes()
+	limit := uint64(limits.Value)
 	g.timer = time.AfterFunc(heapGuardDelay, func() {
 		tick := time.NewTicker(heapGuardEvery)
 		defer tick.Stop()
+		// next is the heap size that calls for a collection: base+limit,
+		// then limit above what the last collection left, so that other
+		// goroutines' garbage costs at most one collection per limit
+		// bytes they allocate.
+		next := base + limit
 		for {
 			select {
 			case <-g.done:
 				return
 			case <-tick.C:
 			}
-			if heapBytes() <= base+uint64(limits.Value) {
+			if heapBytes() <= next {
 				continue
 			}
 			// The growth may be garbage of other goroutines: collect it
 			// and look again before blaming the query.
 			runtime.GC()
-			if heapBytes() > base+uint64(limits.Value) {
+			after := heapBytes()
+			if after > base+limit {
 				over()
 				return
 			}
+			next = max(base, after) + limit
 		}
 	})
 	return g
