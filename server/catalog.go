@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/sluicehq/sluice/flows"
+	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/flows/trigger"
 )
@@ -34,6 +35,7 @@ type catalog struct {
 	filed     map[flows.FlowRef][]*listener
 	webhooks  map[flows.FlowRef]map[string]*flows.Trigger // key → trigger
 	schedules map[flows.FlowRef][]*flows.Trigger
+	watchers  map[flows.FlowRef][]*flows.Trigger // plugin.Watcher triggers
 }
 
 // scheduled is one Schedule trigger of a stored flow.
@@ -51,6 +53,7 @@ func newCatalog() *catalog {
 		filed:     map[flows.FlowRef][]*listener{},
 		webhooks:  map[flows.FlowRef]map[string]*flows.Trigger{},
 		schedules: map[flows.FlowRef][]*flows.Trigger{},
+		watchers:  map[flows.FlowRef][]*flows.Trigger{},
 	}
 }
 
@@ -64,6 +67,7 @@ func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 	delete(c.filed, ref)
 	delete(c.webhooks, ref)
 	delete(c.schedules, ref)
+	delete(c.watchers, ref)
 	if f == nil {
 		delete(c.flows, ref)
 		return
@@ -74,6 +78,10 @@ func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 	}
 	for _, tr := range f.Triggers {
 		if tr.Disabled {
+			continue
+		}
+		if _, ok := tr.Props.(plugin.Watcher); ok {
+			c.watchers[ref] = append(c.watchers[ref], tr)
 			continue
 		}
 		switch p := tr.Props.(type) {
@@ -113,6 +121,20 @@ func (c *catalog) scheduled() []scheduled {
 		}
 		return a.trigger.ID < b.trigger.ID
 	})
+	return out
+}
+
+// watching lists the watching triggers of the enabled flows.
+func (c *catalog) watching() []scheduled {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []scheduled
+	for ref, trs := range c.watchers {
+		sf := c.flows[ref]
+		for _, tr := range trs {
+			out = append(out, scheduled{ref: ref, flow: sf.Flow, revision: sf.Revision, trigger: tr})
+		}
+	}
 	return out
 }
 

@@ -88,6 +88,7 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 				go sync.Run(ctx)
 			}
 			go srv.RunScheduler(ctx)
+			go srv.RunWatchers(ctx)
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return invalid(fmt.Errorf("--listen %s: %w", listen, err))

@@ -164,6 +164,14 @@ func (c *Consume) Run(ctx context.Context, rc *plugin.RunContext) (plugin.Output
 // records until the stop condition (until, maxRecords, maxDuration), stores
 // them as one row file, and only then commits the group's offsets.
 func (c *Consume) ReadBatch(ctx context.Context, rc *plugin.RunContext) (Batch, error) {
+	return c.readBatch(ctx, rc, nil)
+}
+
+// readBatch is ReadBatch; stored, when set, is called with the stored
+// batch before the offsets are committed, and an error from it leaves them
+// uncommitted (the Kafka trigger commits only once its execution is
+// stored).
+func (c *Consume) readBatch(ctx context.Context, rc *plugin.RunContext, stored func(Batch) error) (Batch, error) {
 	if err := c.Validate(); err != nil {
 		return Batch{}, err
 	}
@@ -351,6 +359,11 @@ func (c *Consume) ReadBatch(ctx context.Context, rc *plugin.RunContext) (Batch, 
 		return Batch{}, fmt.Errorf("storing the records: %w", err)
 	}
 	uri := w.URI().String()
+	if stored != nil {
+		if err := stored(Batch{URI: uri, Count: n}); err != nil {
+			return Batch{}, fmt.Errorf("%d records stored at %s, offsets not committed: %w", n, uri, err)
+		}
+	}
 	if c.GroupID != "" && len(offsets) > 0 {
 		if err := commit(ctx, cl, offsets); err != nil {
 			return Batch{}, fmt.Errorf("%d records were stored at %s but the group's offsets were not committed (the next run will read them again): %w", n, uri, err)

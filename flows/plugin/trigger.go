@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sort"
 	"sync"
@@ -188,3 +190,26 @@ func Conditions() []*Info { return conditions.all() }
 
 // ConditionNames returns every condition ID and alias, for suggestions.
 func ConditionNames() []string { return conditions.allNames() }
+
+// Watcher is implemented by trigger properties that watch a source
+// outside sluice (a Kafka topic). The server runs Watch for each enabled
+// trigger of each stored flow, cancelling ctx when the flow changes or is
+// deleted, and runs it again when it returns an error.
+type Watcher interface {
+	Watch(ctx context.Context, wc *WatchContext) error
+}
+
+// WatchContext is what a watching trigger may use.
+type WatchContext struct {
+	Namespace, FlowID, TriggerID string
+	Logger                       *slog.Logger
+	// NewRun reserves the id of the next execution and returns the run
+	// context its trigger files belong to (CreateRows stores them under
+	// that execution).
+	NewRun func() (executionID string, rc *RunContext)
+	// Emit starts the reserved execution with these trigger variables
+	// ({{ trigger.* }}). It returns once the execution is stored; after an
+	// error nothing was started and the event must be delivered again
+	// (a Kafka batch is not committed).
+	Emit func(ctx context.Context, executionID string, vars map[string]any) error
+}
