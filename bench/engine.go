@@ -262,6 +262,7 @@ func runBurst(args []string) error {
 	var (
 		mu        sync.Mutex
 		hookLat   []time.Duration
+		firstRun  []time.Duration
 		ended     = map[string]time.Time{}
 		remaining = len(plan)
 		upstream  int
@@ -294,6 +295,15 @@ func runBurst(args []string) error {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		var first time.Time
+		for _, tr := range ex.TaskRuns {
+			if len(tr.Attempts) > 0 && (first.IsZero() || tr.Start.Before(first)) {
+				first = tr.Start
+			}
+		}
+		if !first.IsZero() {
+			firstRun = append(firstRun, first.Sub(ex.Start))
+		}
 		if ex.State != state.Success && firstErr == nil {
 			firstErr = fmt.Errorf("execution %s of %s ended %s", ex.ID, ex.FlowID, ex.State)
 		}
@@ -353,6 +363,8 @@ func runBurst(args []string) error {
 		"p50_start_delay_ms":      percentileMS(delays, 0.50),
 		"p99_start_delay_ms":      percentileMS(delays, 0.99),
 		"end_hook_trigger_p99_ms": percentileMS(hookLat, 0.99),
+		"p50_first_start_ms":      percentileMS(firstRun, 0.50),
+		"p99_first_start_ms":      percentileMS(firstRun, 0.99),
 		"end_hook_trigger_p50_ms": percentileMS(hookLat, 0.50),
 		"cpu_seconds":             round(cpu.Seconds(), 2), "peak_rss_mb": peakRSSMB(),
 	})

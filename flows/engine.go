@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"os"
 	"strings"
 	"sync"
@@ -59,6 +58,12 @@ type Engine struct {
 	Masker *mask.Masker
 	// Workers is the number of task runs running at once (default 16).
 	Workers int
+	// MaxQueued bounds the task runs created and waiting for a worker
+	// (default 4 × Workers): beyond it the executor holds the next ready
+	// ones in memory, taking flows in turn, and creates them as workers
+	// free up. A burst then waits before its task runs are created, not in
+	// a long queue of created ones.
+	MaxQueued int
 	// Queue feeds the workers; nil is an in-process queue.Local.
 	Queue queue.Queue
 	// TakeOver makes Start load and run on the RUNNING executions that have
@@ -81,6 +86,13 @@ type Engine struct {
 	subs  subscribers
 }
 
+func (e *Engine) workers() int {
+	if e.Workers > 0 {
+		return e.Workers
+	}
+	return 16
+}
+
 // EnvsFromEnviron collects SLUICE_ENV_NAME variables as {{ envs.name }}
 // (lower-cased, as Kestra does with KESTRA_ENV_).
 func EnvsFromEnviron() map[string]string {
@@ -95,19 +107,23 @@ func EnvsFromEnviron() map[string]string {
 }
 
 // NewID returns a random execution or task-run id (22 base62 characters,
-// as Kestra's).
+// as Kestra's): one read of the system's random source, bytes past the
+// largest multiple of 62 dropped so that every character is uniform.
 func NewID() string {
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	b := make([]byte, 22)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		n, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	out := make([]byte, 0, 22)
+	var buf [32]byte
+	for len(out) < 22 {
+		if _, err := rand.Read(buf[:]); err != nil {
 			panic(err)
 		}
-		b[i] = alphabet[n.Int64()]
+		for _, b := range buf {
+			if b < 248 && len(out) < 22 { // 248 = 4 × 62
+				out = append(out, alphabet[b%62])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 // masker is the masker task runs share.
@@ -238,7 +254,9 @@ func (e *Engine) Run(ctx context.Context, f *Flow, raw map[string]any) (*state.E
 		if f.Disabled {
 			return nil, &InputError{fmt.Errorf("flow %s.%s is disabled", f.Namespace, f.ID)}
 		}
-		return x.submit(ctx, f, raw, SubmitOptions{}, nil)
+		// Created even when ctx ends meanwhile: the execution then ends
+		// KILLED, as a cancelled run does.
+		return x.submit(context.WithoutCancel(ctx), f, raw, SubmitOptions{}, nil)
 	})
 }
 

@@ -26,17 +26,22 @@ import (
 // commit is a lost write: every execution is failed (best effort) and the
 // engine stops with a *state.WriteError.
 type executor struct {
-	e      *Engine
-	repo   state.Repository
-	queue  queue.Queue
-	owner  *state.Owner
-	inbox  chan event
-	runs   map[string]*run // executor goroutine only
-	stop   chan struct{}
-	done   chan struct{}
-	logs   *logSink
-	hooks  chan *state.Execution
-	hookWG sync.WaitGroup
+	e     *Engine
+	repo  state.Repository
+	queue queue.Queue
+	owner *state.Owner
+	inbox chan event
+	runs  map[string]*run // executor goroutine only
+	// queued counts leaf task runs created and queued, not yet claimed;
+	// past maxQueued new ones wait in pending (executor goroutine only).
+	queued    int
+	maxQueued int
+	pending   pendingQueue
+	stop      chan struct{}
+	done      chan struct{}
+	logs      *logSink
+	hooks     chan *state.Execution
+	hookWG    sync.WaitGroup
 
 	// workers
 	workCtx    context.Context
@@ -79,6 +84,10 @@ func newExecutor(e *Engine) (*executor, error) {
 		waiters: map[string][]chan struct{}{}, running: map[string]context.CancelFunc{}, live: map[string]bool{},
 	}
 	x.logs = newLogSink(e.Repo, &e.subs)
+	x.maxQueued = e.MaxQueued
+	if x.maxQueued <= 0 {
+		x.maxQueued = 4 * e.workers()
+	}
 	x.workCtx, x.cancelWork = context.WithCancel(context.Background())
 	return x, nil
 }
@@ -92,11 +101,7 @@ func (x *executor) lease() time.Duration {
 
 func (x *executor) start() {
 	go x.loop()
-	n := x.e.Workers
-	if n <= 0 {
-		n = 16
-	}
-	for range n {
+	for range x.e.workers() {
 		x.workWG.Add(1)
 		go x.worker()
 	}
@@ -180,6 +185,7 @@ func (x *executor) loop() {
 		for _, ev := range batch {
 			s.run(ev.fn)
 		}
+		s.admitPending()
 		err := s.commit()
 		for _, ev := range batch {
 			if ev.done != nil {
@@ -669,6 +675,10 @@ func (s *step) claim(job queue.Job) (*workItem, error) {
 	n := r.nodes[job.TaskRunID]
 	if n == nil || (n.tr.State != state.Created && n.tr.State != state.Retrying) || r.killing {
 		return nil, errStale
+	}
+	if n.counted {
+		n.counted = false
+		s.x.queued--
 	}
 	s.touch(n)
 	n.tr.RunAt = time.Time{}

@@ -44,6 +44,49 @@ type node struct {
 	group  int // index of its group in the parent's flowState
 	values []string
 	fl     *flowState // flowables only
+	// pending: held by the executor, not created yet (the queue is full);
+	// counted: created and queued, counted in executor.queued.
+	pending, counted bool
+}
+
+// pendingQueue holds leaf task runs not created yet, a FIFO per flow
+// served in turn (executor goroutine only).
+type pendingQueue struct {
+	groups map[string][]*node
+	ring   []string
+}
+
+func (q *pendingQueue) push(n *node) {
+	if q.groups == nil {
+		q.groups = map[string][]*node{}
+	}
+	g := n.run.ex.Namespace + "." + n.run.ex.FlowID
+	if len(q.groups[g]) == 0 {
+		q.ring = append(q.ring, g)
+	}
+	q.groups[g] = append(q.groups[g], n)
+}
+
+func (q *pendingQueue) pop() *node {
+	for len(q.ring) > 0 {
+		g := q.ring[0]
+		q.ring = q.ring[1:]
+		list := q.groups[g]
+		if len(list) == 0 {
+			delete(q.groups, g)
+			continue
+		}
+		n := list[0]
+		list[0] = nil
+		if len(list) == 1 {
+			delete(q.groups, g)
+		} else {
+			q.groups[g] = list[1:]
+			q.ring = append(q.ring, g)
+		}
+		return n
+	}
+	return nil
 }
 
 // flowState is the progress of a flowable task run.

@@ -169,10 +169,43 @@ func (s *step) createChild(p *node, g *groupState, def *plugin.TaskDef) *node {
 		s.kick(c)
 		return c
 	}
-	s.create(c)
 	r.busy++
-	s.enqueue(r, c)
+	if s.x.queued < s.x.maxQueued {
+		s.admit(c)
+	} else {
+		// Workers have enough waiting: hold it, created when a slot
+		// frees (admitPending), so that a burst keeps the queue short and
+		// the start delay of what is created low.
+		c.pending = true
+		s.x.pending.push(c)
+	}
 	return c
+}
+
+// admit creates a leaf task run and queues it.
+func (s *step) admit(c *node) {
+	c.pending = false
+	c.tr.Histories = nil
+	c.tr.SetState(state.Created, s.now)
+	s.create(c)
+	s.enqueue(c.run, c)
+	c.counted = true
+	s.x.queued++
+}
+
+// admitPending creates held task runs while the queue has room, taking
+// flows in turn.
+func (s *step) admitPending() {
+	for s.x.queued < s.x.maxQueued {
+		c := s.x.pending.pop()
+		if c == nil {
+			return
+		}
+		if !c.pending || c.run.killing || c.run.root.fl.ended || s.x.runs[c.run.ex.ID] != c.run {
+			continue
+		}
+		s.admit(c)
+	}
 }
 
 // plan asks a flowable what to run; false when it is not ready to fill
@@ -460,7 +493,17 @@ func (s *step) killRun(r *run) {
 		case state.Created, state.Retrying:
 			if n.fl == nil {
 				n.tr.SetState(state.Killed, s.now)
-				s.touchNode(n)
+				switch {
+				case n.pending:
+					n.pending = false
+					s.create(n)
+				default:
+					s.touchNode(n)
+				}
+				if n.counted {
+					n.counted = false
+					s.x.queued--
+				}
 				r.busy--
 				s.childEnded(n)
 			}

@@ -97,6 +97,10 @@ func (s *step) rebuild(r *run) {
 			}
 			r.busy++
 			s.enqueue(r, n)
+			if st != state.Retrying {
+				n.counted = true
+				s.x.queued++
+			}
 		case state.Paused:
 			n.fl = &flowState{planned: true, plan: &plugin.Plan{}}
 			r.paused++

@@ -54,23 +54,36 @@ func (x *executor) worker() {
 		if err != nil {
 			return
 		}
-		var item *workItem
-		err = x.call(context.Background(), func(s *step) error {
-			var err error
-			item, err = s.claim(job)
+		// The claim is decided on the executor goroutine, which owns the
+		// run: the worker starts at once, and RUNNING is committed with the
+		// next batch (if the process dies first, the task run is still
+		// CREATED in the state and runs again: at least once).
+		claimed := make(chan *workItem, 1)
+		err = x.send(event{fn: func(s *step) {
+			var item *workItem
+			defer func() { claimed <- item }() // also when the claim panics
+			item, err := s.claim(job)
 			if err == nil {
-				if err = x.checkDef(s.x.runs[job.ExecutionID].nodes[job.TaskRunID]); err != nil {
+				n := s.x.runs[job.ExecutionID].nodes[job.TaskRunID]
+				if err = x.checkDef(n); err != nil {
 					// Not runnable: fail it at once.
-					n := s.x.runs[job.ExecutionID].nodes[job.TaskRunID]
 					n.tr.Error = err.Error()
 					n.tr.SetState(state.Failed, s.now)
 					s.leafEnded(n)
 					item = nil
 				}
 			}
-			return err
-		})
-		if err != nil || item == nil {
+		}})
+		if err != nil {
+			return
+		}
+		var item *workItem
+		select {
+		case item = <-claimed:
+		case <-x.done:
+			return
+		}
+		if item == nil {
 			continue
 		}
 		x.e.observeStart(item)
