@@ -272,3 +272,73 @@ func TestInterruptExits130(t *testing.T) {
 		t.Errorf("execution after Ctrl-C:\n%s", show)
 	}
 }
+
+func TestStorageCatDecodesOrRefuses(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "in.jsonl", "{\"id\":1,\"name\":\"ann\"}\n{\"id\":2,\"name\":\"bob\"}\n")
+	flow := write(t, dir, "f.yml", `id: files
+namespace: t
+tasks:
+  - id: read
+    type: serdes.json.Reader
+    from: in.jsonl
+  - id: avro
+    type: serdes.avro.Writer
+    from: "{{ outputs.read.uri }}"
+  - id: bin
+    type: scripts.Shell
+    commands:
+      - printf 'GIF89a\000\001\002\377' > blob.bin
+    outputFiles: [blob.bin]
+`)
+	out, errOut, code := runBinary(t, dir, nil, "run", "-o", "json", flow)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var ex jsonExecution
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatal(err)
+	}
+	var avroURI, binURI string
+	for _, tr := range ex.TaskRuns {
+		switch tr.TaskID {
+		case "avro":
+			avroURI = tr.Outputs["uri"].(string)
+		case "bin":
+			binURI = tr.Outputs["outputFiles"].(map[string]any)["blob.bin"].(string)
+		}
+	}
+	got, errOut, code := runBinary(t, dir, nil, "storage", "cat", avroURI)
+	if code != 0 || got != "{\"id\":1,\"name\":\"ann\"}\n{\"id\":2,\"name\":\"bob\"}\n" {
+		t.Errorf("storage cat of the Avro file: exit %d\n%q\n%s", code, got, errOut)
+	}
+	// Piped, a binary file comes out as its bytes (as cat would).
+	if got, _, code := runBinary(t, dir, nil, "storage", "cat", binURI); code != 0 || got != "GIF89a\x00\x01\x02\xff" {
+		t.Errorf("piped binary: exit %d %q", code, got)
+	}
+	list, _, code := runBinary(t, dir, nil, "storage", "ls", "-o", "json", "sluice:///t/files/executions/"+ex.ID)
+	var files []map[string]any
+	if code != 0 || json.Unmarshal([]byte(list), &files) != nil || len(files) < 3 {
+		t.Errorf("storage ls -o json: exit %d\n%s", code, list)
+	}
+	// On a terminal it is refused without --raw.
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) is needed for a pseudo-terminal")
+	}
+	term := func(args string) (string, int) {
+		cmd := exec.Command("script", "-qec", sluiceBinary(t)+" "+args, "/dev/null")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "SLUICE_HOME=" + filepath.Join(dir, "home"), "TERM=xterm"}
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return string(out), ee.ExitCode()
+		}
+		return string(out), 0
+	}
+	if out, code := term("storage cat " + binURI); code != exitInvalid || !strings.Contains(out, "is a binary file") || !strings.Contains(out, "--raw") {
+		t.Errorf("binary on a terminal: exit %d\n%q", code, out)
+	}
+	if out, code := term("storage cat --raw " + binURI); code != 0 || !strings.Contains(out, "GIF89a") {
+		t.Errorf("--raw on a terminal: exit %d\n%q", code, out)
+	}
+}

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/rows/rowfile"
 	"github.com/sluicehq/sluice/internal/storage"
+	"github.com/sluicehq/sluice/serdes/avro"
 )
 
 func newStorageCmd(g *globalFlags) *cobra.Command {
@@ -18,7 +23,7 @@ func newStorageCmd(g *globalFlags) *cobra.Command {
 	var raw bool
 	cat := &cobra.Command{
 		Use:   "cat URI",
-		Short: "Print a stored file; row files print as JSON lines (use --raw for the bytes)",
+		Short: "Print a stored file: row and Avro files as JSON lines, text as it is; other binary files only with --raw or when piped",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := g.openStore()
@@ -37,27 +42,11 @@ func newStorageCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			out := cmd.OutOrStdout()
-			if raw {
-				_, err = io.Copy(out, f)
-				return err
-			}
-			r, err := rowfile.NewReader(f)
-			if err != nil {
-				// Not a row file: print as is.
-				f.Close()
-				f2, err := store.Open(cmd.Context(), u)
-				if err != nil {
-					return err
-				}
-				defer f2.Close()
-				_, err = io.Copy(out, f2)
-				return err
-			}
-			return printRowsJSON(out, r)
+			return catFile(cmd.OutOrStdout(), f, args[0], raw)
 		},
 	}
 	cat.Flags().BoolVar(&raw, "raw", false, "print the stored bytes as they are")
+	var lsOut outputFormat
 	ls := &cobra.Command{
 		Use:   "ls URI",
 		Short: "List files under a storage prefix",
@@ -75,6 +64,18 @@ func newStorageCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if lsOut.structured() {
+				type file struct {
+					URI      string    `json:"uri" yaml:"uri"`
+					Size     int64     `json:"size" yaml:"size"`
+					Modified time.Time `json:"modified" yaml:"modified"`
+				}
+				files := []file{}
+				for _, in := range infos {
+					files = append(files, file{in.URI.String(), in.Size, in.ModTime})
+				}
+				return lsOut.encode(cmd.OutOrStdout(), files)
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', tabwriter.AlignRight)
 			for _, in := range infos {
 				fmt.Fprintf(tw, "%d\t  %s\t\n", in.Size, in.URI)
@@ -82,8 +83,63 @@ func newStorageCmd(g *globalFlags) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	addOutputFlag(ls, &lsOut)
 	cmd.AddCommand(cat, ls)
 	return cmd
+}
+
+// avroMagic starts an Avro Object Container File.
+const avroMagic = "Obj\x01"
+
+// catFile prints a stored file: a row file or an Avro container as JSON
+// lines (one object per row, as the rows are), text as it is, and any
+// other binary file as its bytes only with --raw or when stdout is not a
+// terminal (it would garble the screen).
+func catFile(out io.Writer, f io.Reader, name string, raw bool) error {
+	if raw {
+		_, err := io.Copy(out, f)
+		return err
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(8 << 10)
+	switch {
+	case bytes.HasPrefix(head, []byte(rowfile.Magic)):
+		r, err := rowfile.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return printRowsJSON(out, r)
+	case bytes.HasPrefix(head, []byte(avroMagic)):
+		r, err := avro.NewReader(br, avro.ReadOptions{Name: name})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return printRowsJSON(out, r)
+	case isText(head):
+		_, err := io.Copy(out, br)
+		return err
+	case isTerminal(out):
+		return invalid(fmt.Errorf("%s is a binary file that sluice cannot show as rows; use --raw to print its bytes, or redirect them to a file", name))
+	}
+	_, err := io.Copy(out, br)
+	return err
+}
+
+// isText reports whether the start of a file is UTF-8 text without NUL
+// bytes (a rune cut at the end of the sample is allowed).
+func isText(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return false
+	}
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 {
+			return len(b) < utf8.UTFMax && !utf8.FullRune(b)
+		}
+		b = b[n:]
+	}
+	return true
 }
 
 func printRowsJSON(w io.Writer, r rows.Reader) error {
