@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
@@ -33,7 +34,7 @@ func newEngineServer(t *testing.T, dir string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &flows.Engine{Repo: repo, Store: store, Workers: 4}
+	eng := &flows.Engine{Repo: repo, Store: store, Workers: 4, Progress: progress.NewHub(nil, nil, time.Hour)}
 	s := &Server{Repo: repo, Flows: repo.(state.FlowStore), Engine: eng}
 	s.Handler()
 	eng.OnEnd(s.OnExecutionEnd)
@@ -374,6 +375,17 @@ func TestExecutionsAPI(t *testing.T) {
 	}
 	if code := ts.do("GET", "/api/v1/executions/nope", "", "", &e); code != 404 {
 		t.Errorf("absent execution: %d", code)
+	}
+	resp, err = http.Get(ts.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`sluice_executions_ended_total{state="SUCCESS"}`, "sluice_queue_depth 0", "sluice_rows_moved_total", "sluice_bytes_moved_total", "sluice_task_start_delay_seconds_count", `sluice_http_requests_total{code="4xx"}`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

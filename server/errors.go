@@ -98,7 +98,14 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // wrap bounds the body, turns errors into JSON error bodies and a panic
 // into a 500 (logged with its stack) instead of a dropped connection.
 func (s *Server) wrap(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		w := &statusWriter{ResponseWriter: rw}
+		defer func() {
+			if w.status == 0 {
+				w.status = http.StatusOK
+			}
+			s.Metrics.HTTPRequests.WithLabelValues(strconv.Itoa(w.status/100) + "xx").Inc()
+		}()
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -109,7 +116,7 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 			}
 		}()
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody())
+			r.Body = http.MaxBytesReader(rw, r.Body, s.maxBody())
 		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -119,3 +126,32 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 
 // discardLogger is used when Server.Logger is nil.
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// statusWriter remembers the status written (for the requests metric); it
+// passes Flush through for event streams.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

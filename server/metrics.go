@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
 )
 
@@ -57,6 +58,26 @@ func NewMetrics() *Metrics {
 	reg.MustRegister(m.Executions, m.StartDelay, m.FlowTriggerDelay, m.Triggered, m.HTTPRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchEngine exports the engine's queue depth and the rows and bytes its
+// tasks moved (the progress hub's totals).
+func (m *Metrics) watchEngine(e *flows.Engine) {
+	if e.Queue != nil {
+		q := e.Queue
+		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_queue_depth", Help: "Task runs waiting in the queue for a worker, due or not.",
+		}, func() float64 { return float64(q.Len()) }))
+	}
+	if e.Progress != nil {
+		h := e.Progress
+		m.Registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_rows_moved_total", Help: "Rows read or written by tasks."},
+				func() float64 { r, _ := h.Totals(); return float64(r) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_bytes_moved_total", Help: "Bytes read or written by tasks."},
+				func() float64 { _, b := h.Totals(); return float64(b) }),
+		)
+	}
 }
 
 // ObserveStartDelay records a task start delay (the engine's StartDelay

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/internal/queue"
 )
 
 // Server serves the API. Set the fields, then call Handler or Serve.
@@ -151,8 +152,18 @@ func (s *Server) init() {
 		}
 		s.streams = make(chan struct{})
 		s.catalog = newCatalog()
-		if s.Engine != nil && s.Engine.Flows == nil {
-			s.Engine.Flows = storedLoader{s}
+		if e := s.Engine; e != nil {
+			if e.Flows == nil {
+				e.Flows = storedLoader{s}
+			}
+			if e.Queue == nil {
+				// The server's own queue, so that its depth is a metric.
+				e.Queue = queue.NewLocal()
+			}
+			if e.StartDelay == nil {
+				e.StartDelay = s.Metrics.ObserveStartDelay
+			}
+			s.Metrics.watchEngine(e)
 		}
 		if err := s.loadCatalog(context.Background()); err != nil {
 			s.log.Error("loading stored flows", "err", err)

@@ -55,15 +55,13 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 			}
 			log := g.logger(cmd.ErrOrStderr())
 			lvl, _ := g.level()
-			metrics := server.NewMetrics()
 			eng := &flows.Engine{
 				Secrets: res, Masker: g.masker,
 				Repo: repo, Store: store, Logger: log, LogLevel: lvl, Workers: workers,
 				Globals: cfg.Globals, DefaultVars: cfg.Vars, Envs: flows.EnvsFromEnviron(),
-				Progress:   progress.NewHub(nil, log, time.Minute),
-				StartDelay: metrics.ObserveStartDelay,
+				Progress: progress.NewHub(nil, log, time.Minute),
 			}
-			srv := &server.Server{Repo: repo, Flows: fs, Engine: eng, Logger: log, Metrics: metrics}
+			srv := &server.Server{Repo: repo, Flows: fs, Engine: eng, Logger: log}
 			srv.Handler() // loads the stored flows before anything runs
 			eng.OnEnd(srv.OnExecutionEnd)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

@@ -77,6 +77,8 @@ type Hub struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	lastLen  int
+	// doneRows and doneBytes total the counters that are done (Totals).
+	doneRows, doneBytes int64
 }
 
 // NewHub starts a hub. With term set (a terminal), it redraws a line every
@@ -106,7 +108,22 @@ func (h *Hub) Counter(label string) *Counter {
 func (h *Hub) remove(c *Counter) {
 	h.mu.Lock()
 	delete(h.counters, c)
+	h.doneRows += c.Rows()
+	h.doneBytes += c.Bytes()
 	h.mu.Unlock()
+}
+
+// Totals returns the rows and bytes counted by every counter of the hub so
+// far, done or running (for metrics).
+func (h *Hub) Totals() (rows, bytes int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rows, bytes = h.doneRows, h.doneBytes
+	for c := range h.counters {
+		rows += c.Rows()
+		bytes += c.Bytes()
+	}
+	return rows, bytes
 }
 
 // Close stops the hub and clears the status line.
