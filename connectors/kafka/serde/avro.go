@@ -30,13 +30,13 @@ const MagicByte = 0
 
 // avroSer writes Confluent's wire format: magic byte, schema ID, Avro.
 type avroSer struct {
-	cfg   Config
-	local *avro.Schema // the task's schema, nil with use.latest.version alone
+	binder subjectBinder
+	local  *avro.Schema // the task's schema, nil with use.latest.version alone
 	// enc converts values as every sluice writer does (rows.Converter);
 	// a map key that is no field of its record is an error.
 	enc avro.Encoder
-	// bound caches the schema and ID per topic: the subject depends on
-	// the topic, and a record may name its own topic.
+	// bound caches the codec per topic: the subject depends on the topic,
+	// and a record may name its own topic.
 	bound map[string]*boundSchema
 	byID  map[int]*avro.Schema
 }
@@ -50,20 +50,18 @@ type boundSchema struct {
 }
 
 func newAvroSer(cfg Config) (*avroSer, error) {
-	part := "value"
-	if cfg.IsKey {
-		part = "key"
-	}
+	s := &avroSer{binder: subjectBinder{cfg: cfg, typ: "AVRO"}, bound: map[string]*boundSchema{}, byID: map[int]*avro.Schema{}, enc: avro.Encoder{Strict: true}}
+	part := s.binder.part()
 	if cfg.Registry.Client == nil {
 		return nil, fmt.Errorf("AVRO %s serializer: needs a schema registry: set serdeProperties schema.registry.url", part)
 	}
-	s := &avroSer{cfg: cfg, bound: map[string]*boundSchema{}, byID: map[int]*avro.Schema{}, enc: avro.Encoder{Strict: true}}
 	if cfg.AvroSchema != "" {
 		c, err := avro.Parse(cfg.AvroSchema)
 		if err != nil {
 			return nil, fmt.Errorf("%sAvroSchema: %w", part, err)
 		}
 		s.local = c
+		s.binder.name, s.binder.text = c.FullName(), c.Text()
 	} else if !cfg.Registry.UseLatest {
 		return nil, fmt.Errorf("AVRO %s serializer: set %sAvroSchema, or serdeProperties use.latest.version: \"true\" to write with the schema registered under the subject", part, part)
 	}
@@ -74,46 +72,21 @@ func (s *avroSer) resolve(ctx context.Context, topic string) (*boundSchema, erro
 	if b, ok := s.bound[topic]; ok {
 		return b, nil
 	}
-	name := ""
-	if s.local != nil {
-		name = s.local.FullName()
-	}
-	rc := s.cfg.Registry
-	subject, err := rc.Strategy.Subject(topic, s.cfg.IsKey, name)
+	id, err := s.binder.bind(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
-	var id int
 	codec := s.local
-	switch {
-	case rc.UseLatest:
-		latest, err := rc.Client.Latest(ctx, subject)
-		if err != nil {
-			return nil, err
-		}
-		if latest.Type != "AVRO" {
-			return nil, fmt.Errorf("the latest schema of subject %s is %s, not AVRO", subject, latest.Type)
-		}
-		id = latest.ID
-		if codec = s.byID[id]; codec == nil {
+	if s.binder.cfg.Registry.UseLatest {
+		if codec = s.byID[id.id]; codec == nil {
 			// The registry accepted it: read its names leniently.
-			if codec, err = avro.ParseLenient(latest.Text); err != nil {
-				return nil, fmt.Errorf("schema id %d of subject %s: %w", id, subject, err)
+			if codec, err = avro.ParseLenient(id.schema.Text); err != nil {
+				return nil, fmt.Errorf("schema id %d: %w", id.id, err)
 			}
-			s.byID[id] = codec
-		}
-	case rc.AutoRegister:
-		if id, err = rc.Client.Register(ctx, subject, "AVRO", s.local.Text()); err != nil {
-			return nil, err
-		}
-	default:
-		if id, err = rc.Client.Lookup(ctx, subject, "AVRO", s.local.Text()); err != nil {
-			return nil, err
+			s.byID[id.id] = codec
 		}
 	}
-	b := &boundSchema{codec: codec}
-	b.header[0] = MagicByte
-	binary.BigEndian.PutUint32(b.header[1:], uint32(id))
+	b := &boundSchema{codec: codec, header: id.header}
 	s.bound[topic] = b
 	return b, nil
 }
