@@ -140,7 +140,7 @@ func init() {
 			Doc:      queryDoc,
 			New:      newQuery,
 			Outputs:  queryOutputs,
-			Examples: []plugin.Example{{Title: "Store a table in internal storage", YAML: info.QueryExample}},
+			Examples: []plugin.Example{{Title: "Store a table in internal storage", YAML: "id: query\ntype: io.kestra.plugin.jdbc." + info.Kestra + ".Query\n" + info.QueryExample}},
 		})
 		plugin.Register(plugin.Info{
 			ID:       "jdbc." + d.Name() + ".Batch",
@@ -149,7 +149,7 @@ func init() {
 			Doc:      batchDoc,
 			New:      newBatch,
 			Outputs:  batchOutputs,
-			Examples: []plugin.Example{{Title: "Load the rows a Query stored", YAML: info.BatchExample}},
+			Examples: []plugin.Example{{Title: "Load the rows a Query stored", YAML: "id: load\ntype: io.kestra.plugin.jdbc." + info.Kestra + ".Batch\n" + info.BatchExample}},
 		})
 	}
 }
