@@ -61,6 +61,30 @@ func newCatalog() *catalog {
 func (c *catalog) put(ref flows.FlowRef, f *flows.Flow, revision int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(ref, f, revision)
+}
+
+// putIfNewer replaces the entry unless it already holds this revision or
+// a newer one.
+func (c *catalog) putIfNewer(ref flows.FlowRef, f *flows.Flow, revision int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sf, ok := c.flows[ref]; ok && sf.Revision >= revision {
+		return
+	}
+	c.putLocked(ref, f, revision)
+}
+
+// dropIfNotNewer removes the entry if it still holds revision (or older).
+func (c *catalog) dropIfNotNewer(ref flows.FlowRef, revision int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sf, ok := c.flows[ref]; ok && sf.Revision <= revision {
+		c.putLocked(ref, nil, 0)
+	}
+}
+
+func (c *catalog) putLocked(ref flows.FlowRef, f *flows.Flow, revision int) {
 	for _, l := range c.filed[ref] {
 		c.index.Remove(l, l.Trigger.Conditions)
 	}

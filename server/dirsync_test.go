@@ -62,3 +62,42 @@ func TestDirSync(t *testing.T) {
 		t.Fatal("catalog keeps a deleted flow")
 	}
 }
+
+// Changes another process makes to the store reach the server's triggers:
+// a newer revision replaces the one it has, a deletion removes it, and a
+// revision the server stored itself meanwhile is not undone.
+func TestRefreshFlows(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	ts.do("POST", "/api/v1/flows", yamlType, flowYAML("other", "proc", ""), nil)
+	fs := ts.srv.Flows
+	if _, _, err := fs.SaveFlow(ctx, "other", "proc", flowYAML("other", "proc", "description: from elsewhere\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fs.SaveFlow(ctx, "other", "new", flowYAML("other", "new", "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.srv.RefreshFlows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sf, ok := ts.srv.catalog.get(flowRef("other", "proc")); !ok || sf.Revision != 2 || sf.Flow.Description != "from elsewhere" {
+		t.Fatalf("newer revision not taken: %+v", sf)
+	}
+	if _, ok := ts.srv.catalog.get(flowRef("other", "new")); !ok {
+		t.Fatal("flow stored elsewhere not seen")
+	}
+	if _, err := fs.DeleteFlow(ctx, "other", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.srv.RefreshFlows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ts.srv.catalog.get(flowRef("other", "new")); ok {
+		t.Fatal("flow deleted elsewhere still served")
+	}
+	// An older revision never replaces a newer one.
+	ts.srv.catalog.putIfNewer(flowRef("other", "proc"), nil, 1)
+	if sf, _ := ts.srv.catalog.get(flowRef("other", "proc")); sf == nil || sf.Revision != 2 {
+		t.Fatalf("older revision taken: %+v", sf)
+	}
+}

@@ -144,7 +144,7 @@ func newFlowCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s (revision %d records the deletion; a running server sees it after a restart or through its API)\n", t.ref, rev.Revision)
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s (revision %d records the deletion; a running server sees it within seconds)\n", t.ref, rev.Revision)
 				return nil
 			}
 			if err := os.Remove(t.file); err != nil {

@@ -87,6 +87,7 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 			}
 			go srv.RunScheduler(ctx)
 			go srv.RunWatchers(ctx)
+			go srv.RunFlowRefresh(ctx, 5*time.Second)
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return invalid(fmt.Errorf("--listen %s: %w", listen, err))

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/server"
@@ -71,4 +78,109 @@ func TestFlowDepsFromRepository(t *testing.T) {
 	if _, _, code = sluice(t, "--state", db, "flow", "deps", "nodot"); code != exitInvalid {
 		t.Fatalf("bad ref accepted")
 	}
+}
+
+// `sluice server` end to end: flows from --flows are stored and run
+// through the API, and cancelling the command (SIGTERM does the same)
+// shuts it down gracefully.
+func TestServerCommand(t *testing.T) {
+	dir := t.TempDir()
+	flowsDir := filepath.Join(dir, "flows")
+	if err := os.MkdirAll(flowsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, flowsDir, "hello.yml", "id: hello\nnamespace: cli.server\ntasks:\n  - id: say\n    type: core.Return\n    format: hi\n")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	root := newRoot()
+	var out, errb syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs([]string{"--state-db", filepath.Join(dir, "state.db"), "--storage", filepath.Join(dir, "storage"), "server", "--listen", addr, "--flows", flowsDir, "--workers", "2"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(base + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Post(base+"/api/v1/executions/trigger/cli.server/hello", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		ID string `json:"id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&ex)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || ex.ID == "" {
+		t.Fatalf("trigger: %d\n%s", resp.StatusCode, errb.String())
+	}
+	for {
+		var got struct {
+			State struct {
+				Current string `json:"current"`
+			} `json:"state"`
+		}
+		resp, err := http.Get(base + "/api/v1/executions/" + ex.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if got.State.Current == "SUCCESS" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution is %s", got.State.Current)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Fatalf("server exited with %v\n%s", err, errb.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
