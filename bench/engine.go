@@ -139,10 +139,12 @@ func runOne(name, src string, workers int) (time.Duration, int, error) {
 // per-task-run costs.
 func scaling(scenario string, size int, workers int, src func(int) string) error {
 	small := max(size/4, 1)
+	cs0 := cpuTime()
 	ds, ns, err := runOne(scenario, src(small), workers)
 	if err != nil {
 		return err
 	}
+	cpuSmall := cpuTime() - cs0
 	resetPeakRSS()
 	c0 := cpuTime()
 	d, n, err := runOne(scenario, src(size), workers)
@@ -157,7 +159,10 @@ func scaling(scenario string, size int, workers int, src func(int) string) error
 		"seconds": round(d.Seconds(), 3), "ms_per_task_run": round(per*1000, 4),
 		"small_size": small, "small_seconds": round(ds.Seconds(), 3),
 		"per_task_ratio": round(per/perSmall, 2),
-		"cpu_seconds":    round(cpu.Seconds(), 2), "peak_rss_mb": peakRSSMB(),
+		// CPU per task run at full size / at a quarter: linear is 1.0
+		// whatever else runs on the machine.
+		"cpu_per_task_ratio": round((cpu.Seconds()/float64(n))/(cpuSmall.Seconds()/float64(ns)), 2),
+		"cpu_seconds":        round(cpu.Seconds(), 2), "peak_rss_mb": peakRSSMB(),
 	})
 	return nil
 }
@@ -166,8 +171,19 @@ func runChain(args []string) error {
 	fs := flag.NewFlagSet("chain", flag.ContinueOnError)
 	n := fs.Int("tasks", 10000, "sequential core.Return tasks in the one execution")
 	workers := fs.Int("workers", 16, "worker pool size")
+	profile := fs.String("cpuprofile", "", "write a CPU profile here")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		pf, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	return scaling("chain", *n, *workers, chainFlow)
 }

@@ -111,6 +111,7 @@ type flowState struct {
 }
 
 type groupState struct {
+	index    int // in flowState.groups
 	value    string
 	tasks    []*plugin.TaskDef
 	pos      int // index of cur in tasks, -1 before the first

@@ -154,12 +154,7 @@ func (s *step) createChild(p *node, g *groupState, def *plugin.TaskDef) *node {
 	if k := len(values); k > 0 {
 		tr.Value = values[k-1]
 	}
-	c := &node{run: r, tr: tr, def: def, parent: p, values: values}
-	for i, gg := range p.fl.groups {
-		if gg == g {
-			c.group = i
-		}
-	}
+	c := &node{run: r, tr: tr, def: def, parent: p, values: values, group: g.index}
 	r.add(c)
 	tr.SetState(state.Created, s.now)
 	if isFlowable(def) {
@@ -246,7 +241,7 @@ func (s *step) plan(n *node) bool {
 	}
 	fl.groups = make([]*groupState, len(plan.Groups))
 	for i, g := range plan.Groups {
-		fl.groups[i] = &groupState{value: g.Value, tasks: g.Tasks, pos: -1}
+		fl.groups[i] = &groupState{value: g.Value, tasks: g.Tasks, pos: -1, index: i}
 	}
 	switch {
 	case plan.Execution != nil:
@@ -326,7 +321,7 @@ func (s *step) childrenDone(n *node) {
 			} else {
 				r.log(n).Info("running the errors branch")
 			}
-			g := &groupState{tasks: errs, pos: -1, isErrors: true}
+			g := &groupState{tasks: errs, pos: -1, isErrors: true, index: len(fl.groups)}
 			fl.groups = append(fl.groups, g)
 			fl.next = len(fl.groups)
 			fl.active++
@@ -369,7 +364,7 @@ func (s *step) nextListener(root *node) {
 		if !ok {
 			continue
 		}
-		g := &groupState{tasks: l.Tasks, pos: -1, isErrors: true}
+		g := &groupState{tasks: l.Tasks, pos: -1, isErrors: true, index: len(fl.groups)}
 		fl.groups = append(fl.groups, g)
 		fl.next = len(fl.groups)
 		fl.active++

@@ -149,8 +149,8 @@ func (s *step) rebuildFlowable(p *node, kids []*node) {
 		}
 	}
 	fl.planned = true
-	for _, g := range fl.plan.Groups {
-		fl.groups = append(fl.groups, &groupState{value: g.Value, tasks: g.Tasks, pos: -1})
+	for i, g := range fl.plan.Groups {
+		fl.groups = append(fl.groups, &groupState{value: g.Value, tasks: g.Tasks, pos: -1, index: i})
 	}
 	errs := r.flow.Errors
 	if p != r.root && p.def != nil {
@@ -190,6 +190,7 @@ func (s *step) rebuildFlowable(p *node, kids []*node) {
 	}
 	groups := fl.groups
 	if errGroup != nil {
+		errGroup.index = len(fl.groups)
 		fl.groups = append(fl.groups, errGroup)
 		errGroup.cur.group = len(fl.groups) - 1
 		errGroup.cur.values = p.values
