@@ -103,6 +103,9 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 	s := b.sess
 	prog := rc.Progress("rows")
 	defer prog.Done()
+	if n, ok := rc.RowCount(ctx, b.From); ok {
+		prog.SetTotal(n) // percent and ETA on the progress line
+	}
 
 	retry := batch.DefaultRetry()
 	if len(b.RetryCodes) > 0 {

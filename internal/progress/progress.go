@@ -20,6 +20,7 @@ type Counter struct {
 	label string
 	rows  atomic.Int64
 	bytes atomic.Int64
+	total atomic.Int64 // rows expected, 0 when unknown
 	start time.Time
 	hub   *Hub
 	done  atomic.Bool
@@ -40,6 +41,28 @@ func (c *Counter) Add(n, b int64) {
 	}
 }
 
+// SetTotal says how many rows the work has in all (a load knows its input's
+// row count), so that the summary shows a percentage and an ETA.
+func (c *Counter) SetTotal(rows int64) { c.total.Store(rows) }
+
+// Total is the row count given to SetTotal, 0 when unknown.
+func (c *Counter) Total() int64 { return c.total.Load() }
+
+// Percent and ETA are the share done and the time left at the rate so far;
+// ok is false when the total is unknown or nothing is done yet.
+func (c *Counter) Percent() (pct float64, eta time.Duration, ok bool) {
+	total, done := c.Total(), c.Rows()
+	if total <= 0 || done <= 0 {
+		return 0, 0, false
+	}
+	pct = min(100, 100*float64(done)/float64(total))
+	el := time.Since(c.start)
+	if done < total {
+		eta = time.Duration(float64(el) * float64(total-done) / float64(done))
+	}
+	return pct, eta, true
+}
+
 // Rows and Bytes return the totals so far.
 func (c *Counter) Rows() int64  { return c.rows.Load() }
 func (c *Counter) Bytes() int64 { return c.bytes.Load() }
@@ -52,17 +75,27 @@ func (c *Counter) Done() {
 	c.hub.remove(c)
 }
 
-// Summary formats the counter: "120,000 rows  12.3 MB  41,000 rows/s".
+// Summary formats the counter: "120,000 rows  12.3 MB  41,000 rows/s  12s",
+// with "of 1,000,000 (12%)  ETA 1m28s" when the total is known.
 func (c *Counter) Summary() string {
-	el := time.Since(c.start).Seconds()
+	elapsed := time.Since(c.start)
+	el := elapsed.Seconds()
 	rows, b := c.Rows(), c.Bytes()
 	var parts []string
-	parts = append(parts, Thousands(rows)+" rows")
+	if pct, _, ok := c.Percent(); ok {
+		parts = append(parts, fmt.Sprintf("%s of %s rows (%.0f%%)", Thousands(rows), Thousands(c.Total()), pct))
+	} else {
+		parts = append(parts, Thousands(rows)+" rows")
+	}
 	if b > 0 {
 		parts = append(parts, Bytes(b))
 	}
 	if el > 0.05 && rows > 0 {
 		parts = append(parts, Thousands(int64(float64(rows)/el))+" rows/s")
+	}
+	parts = append(parts, elapsed.Round(time.Second).String())
+	if pct, eta, ok := c.Percent(); ok && pct < 100 {
+		parts = append(parts, "ETA "+eta.Round(time.Second).String())
 	}
 	return strings.Join(parts, "  ")
 }
@@ -197,8 +230,13 @@ func (h *Hub) show() {
 	}
 	if h.log != nil {
 		for _, c := range cs {
-			h.log.Info("progress", "task", c.label, "rows", c.Rows(), "bytes", c.Bytes(),
-				"rows_per_s", int64(float64(c.Rows())/time.Since(c.start).Seconds()))
+			attrs := []any{"task", c.label, "rows", c.Rows(), "bytes", c.Bytes(),
+				"rows_per_s", int64(float64(c.Rows())/time.Since(c.start).Seconds()),
+				"elapsed", time.Since(c.start).Round(time.Second).String()}
+			if pct, eta, ok := c.Percent(); ok {
+				attrs = append(attrs, "total", c.Total(), "percent", int(pct), "eta", eta.Round(time.Second).String())
+			}
+			h.log.Info("progress", attrs...)
 		}
 	}
 }
