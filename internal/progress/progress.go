@@ -231,7 +231,7 @@ func (h *Hub) show() {
 	if h.log != nil {
 		for _, c := range cs {
 			attrs := []any{"task", c.label, "rows", c.Rows(), "bytes", c.Bytes(),
-				"rows_per_s", int64(float64(c.Rows())/time.Since(c.start).Seconds()),
+				"rows_per_s", int64(float64(c.Rows()) / time.Since(c.start).Seconds()),
 				"elapsed", time.Since(c.start).Round(time.Second).String()}
 			if pct, eta, ok := c.Percent(); ok {
 				attrs = append(attrs, "total", c.Total(), "percent", int(pct), "eta", eta.Round(time.Second).String())
