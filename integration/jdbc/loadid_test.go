@@ -1,6 +1,7 @@
 package jdbc_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/batch/dialect"
@@ -18,9 +19,11 @@ func TestExactlyOnceOnServers(t *testing.T) {
 	for _, d := range []string{dialect.Postgres, dialect.MySQL} {
 		t.Run(d, func(t *testing.T) {
 			url, db := server(t, d)
-			mustExec(t, db, "DROP TABLE IF EXISTS amounts", "DROP TABLE IF EXISTS sluice_loads_it", amountsTable)
+			// Tables of its own: other tests load "amounts".
+			mustExec(t, db, "DROP TABLE IF EXISTS amounts_once", "DROP TABLE IF EXISTS sluice_loads_it",
+				strings.Replace(amountsTable, "amounts", "amounts_once", 1))
 			for i := 0; i < 2; i++ {
-				out, err := env.Run(batchTask(d, jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: "amounts", Chunk: 1000,
+				out, err := env.Run(batchTask(d, jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: "amounts_once", Chunk: 1000,
 					ExactlyOnce: true, LoadsTable: "sluice_loads_it"}), "load")
 				if err != nil {
 					t.Fatalf("run %d: %v", i+1, err)
@@ -29,8 +32,8 @@ func TestExactlyOnceOnServers(t *testing.T) {
 					t.Fatalf("run %d: rowCount %v", i+1, out["rowCount"])
 				}
 			}
-			if n := count(t, db, "amounts"); n != 5000 {
-				t.Fatalf("amounts holds %d rows after the restart, want 5000", n)
+			if n := count(t, db, "amounts_once"); n != 5000 {
+				t.Fatalf("amounts_once holds %d rows after the restart, want 5000", n)
 			}
 			var rows int64
 			if err := db.QueryRow("SELECT rows_loaded FROM sluice_loads_it").Scan(&rows); err != nil || rows != 5000 {
