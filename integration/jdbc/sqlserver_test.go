@@ -14,8 +14,10 @@ import (
 
 	"github.com/sluicehq/sluice/batch/dialect"
 	"github.com/sluicehq/sluice/connectors/jdbc"
+	"github.com/sluicehq/sluice/flows/flowtest"
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
+	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/integration/testenv"
 	"github.com/sluicehq/sluice/internal/jdbcurl"
 	"github.com/sluicehq/sluice/internal/rows"
@@ -468,5 +470,72 @@ func TestSQLServerURLForms(t *testing.T) {
 	_, err := env.Run(jdbc.NewQuery(dialect.SQLServer, jdbc.Query{Connection: jdbc.Connection{URL: "jdbc:sqlserver://" + hostPort + ";integratedSecurity=true"}, SQL: "SELECT 1"}), "q")
 	if err == nil || !strings.Contains(err.Error(), "integrated security is not supported; use username and password") {
 		t.Errorf("integrated security: %v", err)
+	}
+}
+
+// TestSeedFlowMySQLToSQLServer is the seed's first example flow (Kestra
+// 0.4's mysql-to-sqlserver, with `outputs.query.uri` as it should read and
+// this machine's connection details), run by the engine: the target table
+// is created with T-SQL through jdbc.sqlserver.Query, MariaDB's users are
+// stored and loaded with the positional INSERT of 23 placeholders, then
+// read back exact through TDS and summed through Babelfish's PostgreSQL
+// side.
+func TestSeedFlowMySQLToSQLServer(t *testing.T) {
+	msURL, ms := server(t, dialect.SQLServer)
+	myURL, my := server(t, dialect.MySQL)
+	createUsers(t, my, dialect.MySQL, "users")
+	seedUsers(t, my, "users", 500)
+	mustExec(t, ms, "IF OBJECT_ID('users') IS NOT NULL DROP TABLE users")
+	ddl := strings.ReplaceAll(strings.TrimSpace(mssqlUsers), "\n", " ")
+	flow := `id: mysql-to-sqlserver
+namespace: io.kestra.tests
+tasks:
+  - id: create
+    type: io.kestra.plugin.jdbc.sqlserver.Query
+    url: "` + msURL + `"
+    sql: "` + ddl + `"
+  - id: query
+    type: io.kestra.plugin.jdbc.mysql.Query
+    url: ` + myURL + `
+    username: root
+    sql: select * from users
+    store: true
+  - id: load
+    type: io.kestra.plugin.jdbc.sqlserver.Batch
+    url: "` + msURL + `"
+    from: "{{ outputs.query.uri }}"
+    sql: "` + placeholders + `"
+`
+	env := flowtest.New(t)
+	ex := env.Run(flow, nil)
+	env.RequireState(ex, state.Success)
+	if got := env.Output(ex, "load", "rowCount"); fmt.Sprint(got) != "500" {
+		t.Fatalf("rowCount = %v", got)
+	}
+	// Every value, through TDS, against the stored source rows.
+	src := env.Output(ex, "query", "uri").(string)
+	tasks := plugintest.New(t)
+	tasks.Store = env.Store
+	out, err := tasks.Run(jdbc.NewQuery(dialect.SQLServer, jdbc.Query{Connection: jdbc.Connection{URL: msURL}, SQL: "select * from users order by id", Store: true}), "back")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareRowFiles(t, tasks, src, out["uri"].(string))
+	// Aggregates through the second client, against MariaDB's own.
+	check, pg := readBack(t, ms)
+	if !pg {
+		return
+	}
+	const agg = "SELECT count(*), CAST(sum(balance) AS CHAR), CAST(sum(big_amount) AS CHAR), CAST(sum(counter) AS CHAR), count(DISTINCT name), sum(CHAR_LENGTH(note)) FROM users"
+	var want, got [6]sql.NullString
+	if err := my.QueryRow(agg).Scan(&want[0], &want[1], &want[2], &want[3], &want[4], &want[5]); err != nil {
+		t.Fatal(err)
+	}
+	if err := check.QueryRow("SELECT count(*)::text, sum(balance)::text, sum(big_amount)::text, sum(counter)::text, count(DISTINCT name)::text, sum(char_length(note))::text FROM users").
+		Scan(&got[0], &got[1], &got[2], &got[3], &got[4], &got[5]); err != nil {
+		t.Fatal(err)
+	}
+	if want != got {
+		t.Errorf("aggregates: SQL Server (PostgreSQL side) %v, MariaDB %v", got, want)
 	}
 }
