@@ -109,8 +109,11 @@ func (q *Query) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 				return fmt.Errorf("row %d: %w", size, err)
 			}
 			if size%1024 == 0 {
-				prog.Add(1024, bytes)
-				bytes = 0
+				// The stored bytes so far, so that the piped progress log
+				// of a Query reports them.
+				cur := w.Bytes()
+				prog.Add(1024, cur-bytes)
+				bytes = cur
 			}
 		case q.FetchOne:
 			out["row"] = rows.RowToMap(schema, r)
@@ -126,6 +129,11 @@ func (q *Query) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 	if err != nil && !errors.Is(err, errOne) {
 		s.failed = true
 		return nil, rc.MaskError(fmt.Errorf("query on %s: %w", where(s.cfg), err))
+	}
+	if w != nil {
+		bytes = w.Bytes() - bytes
+	} else {
+		bytes = 0
 	}
 	prog.Add(size%1024, bytes)
 	switch {

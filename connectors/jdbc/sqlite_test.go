@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
+	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/internal/rows"
 )
 
@@ -47,7 +48,13 @@ func TestQueryStoreSQLite(t *testing.T) {
 		`insert into src values (1, 'Zoë', 12.5, 0.25, 1, '2024-02-29', '2024-01-02 03:04:05.123456', x'00ff')`,
 		`insert into src values (2, null, -0.01, null, 0, null, null, null)`)
 	env := plugintest.New(t)
+	env.Progress = progress.NewHub(nil, nil, time.Hour)
+	defer env.Progress.Close()
 	out, err := env.Run(NewQuery("sqlite", Query{Connection: Connection{URL: url}, SQL: "select id, name as label, amount, ratio, active, born, seen, data from src order by id", Store: true}), "query")
+	// The progress of a stored query counts the bytes it stored.
+	if rows, bytes := env.Progress.Totals(); err == nil && (rows == 0 || bytes == 0) {
+		t.Errorf("progress counted %d rows, %d bytes", rows, bytes)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -263,6 +263,10 @@ func (rc *RunContext) CreateRows(ctx context.Context, name string, schema *rows.
 // URI is where the file will be published.
 func (w *RowsWriter) URI() storage.URI { return w.uri }
 
+// Bytes is the number of bytes of the file written so far (rows still
+// buffered in the current block not counted): what a progress line shows.
+func (w *RowsWriter) Bytes() int64 { return w.w.Bytes() }
+
 // Rows is the number of rows written so far.
 func (w *RowsWriter) Rows() int64 { return w.w.Rows() }
 

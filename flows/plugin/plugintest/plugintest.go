@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
@@ -24,6 +25,8 @@ type Env struct {
 	// Render renders templates; tests set it when a task renders values
 	// itself. The default only accepts strings without templates.
 	Render func(string) (string, error)
+	// Progress receives the tasks' counters (nil: they only count).
+	Progress *progress.Hub
 }
 
 // New returns an environment whose storage lives in t.TempDir().
@@ -50,7 +53,7 @@ func (e *Env) RunContext(taskID string) *plugin.RunContext {
 	return plugin.NewRunContext(plugin.RunConfig{
 		Namespace: "test", FlowID: "flow", ExecutionID: "exec1",
 		TaskID: taskID, TaskRunID: "run1",
-		Store: e.Store, KV: e.KV, Render: render,
+		Store: e.Store, KV: e.KV, Render: render, Progress: e.Progress,
 		Logger: slog.New(slog.NewTextHandler(testWriter{e.T}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 }
