@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/flows/plugin"
-	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/progress"
+	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
