@@ -232,24 +232,43 @@ func (r *run) vars(n *node, attempt int) map[string]any {
 	if n.def != nil {
 		ctx["task"] = map[string]any{"id": n.def.ID, "type": n.def.Type}
 	}
-	taskrun := map[string]any{"id": n.tr.ID, "startDate": n.tr.Start, "attemptsCount": attempt}
+	// attemptsCount is Kestra's: the attempts before this one (0 first).
+	taskrun := map[string]any{"id": n.tr.ID, "startDate": n.tr.Start, "attemptsCount": max(attempt-1, 0)}
 	if n.tr.ParentID != "" {
 		taskrun["parentId"] = n.tr.ParentID
 	}
 	ctx["taskrun"] = taskrun
+	// Outside an Each taskrun.value is null: it renders empty, as Kestra's
+	// does, and is not defined.
+	taskrun["value"] = nil
 	if k := len(n.values); k > 0 {
 		taskrun["value"] = n.values[k-1]
-		// parents[0] is the closest enclosing iteration, as in Kestra.
-		var parents []any
-		for i := k - 2; i >= 0; i-- {
-			parents = append(parents, map[string]any{"taskrun": map[string]any{"value": n.values[i]}})
-		}
-		if len(parents) > 0 {
-			ctx["parent"] = parents[0]
-			ctx["parents"] = parents
-		}
+	}
+	if parents := kestraParentsOf(n); len(parents) > 0 {
+		ctx["parent"] = parents[0]
+		ctx["parents"] = parents
 	}
 	return ctx
+}
+
+// kestraParentsOf is Kestra 0.4's {{ parents }}: the enclosing task runs
+// that have a value (the direct children of an Each) or outputs (a Switch,
+// a Template), nearest first, each as {taskrun: {value}, outputs}.
+func kestraParentsOf(n *node) []any {
+	var out []any
+	for p := n.parent; p != nil && p.def != nil; p = p.parent {
+		m := map[string]any{}
+		if p.parent != nil && p.parent.def != nil && isEach(p.parent.def) && len(p.values) > 0 {
+			m["taskrun"] = map[string]any{"value": p.values[len(p.values)-1]}
+		}
+		if len(p.tr.Outputs) > 0 {
+			m["outputs"] = p.tr.Outputs
+		}
+		if len(m) > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // outputsView is {{ outputs }}: outputs of tasks inside Each are keyed by

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -33,6 +34,11 @@ func (s *Switch) Plan(_ context.Context, rc *plugin.RunContext) (*plugin.Plan, e
 			cases = append(cases, k)
 		}
 		sort.Strings(cases)
+		if len(s.Defaults) == 0 {
+			// Kestra fails such a Switch (switch-impossible): nothing
+			// was meant to happen for this value.
+			return nil, fmt.Errorf("no case matches value %q (cases: %s) and there are no defaults", s.Value, strings.Join(cases, ", "))
+		}
 		rc.Logger().Info("no case matched, running defaults", "value", s.Value, "cases", strings.Join(cases, ","))
 	}
 	p := sequentialPlan(tasks)
