@@ -74,17 +74,19 @@ func newRoot() *cobra.Command {
 		Short:         "Move data between databases, files, Kafka and Singer with declarative flows",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// Limits on untrusted flows (docs/limits.md) hold for every command.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return applyLimits() },
 	}
 	// Everything printed goes through the masker: a secret resolved by any
 	// command is hidden on stdout and stderr from then on.
 	root.SetOut(g.masker.Writer(os.Stdout))
 	root.SetErr(g.masker.Writer(os.Stderr))
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+	// One pre-run hook for every command (cobra runs only one: a
+	// PersistentPreRunE would silently replace a PersistentPreRun).
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		r := cmd.Root()
 		r.SetOut(maskedWriter(g.masker, r.OutOrStdout()))
 		r.SetErr(maskedWriter(g.masker, r.ErrOrStderr()))
+		// Limits on untrusted flows (docs/limits.md) hold for every command.
+		return applyLimits()
 	}
 	root.PersistentFlags().StringVar(&g.storage, "storage", "", "internal storage: a folder or an object-store URL such as s3://bucket/prefix (default ~/.sluice/storage, or $SLUICE_STORAGE)")
 	root.PersistentFlags().StringVar(&g.state, "state-db", "", "state database: a SQLite path (default ~/.sluice/sluice.db, or $SLUICE_STATE)")
