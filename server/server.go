@@ -48,9 +48,12 @@ type Server struct {
 	// (benchmarks); it must not block.
 	OnFlowTrigger func(time.Duration)
 
-	once   sync.Once
-	condMu sync.Mutex // conditions with state (MultipleCondition) one at a time
-	log    *slog.Logger
+	once sync.Once
+	// triggerSem bounds the triggered executions being created at once.
+	triggerSem chan struct{}
+	triggerWG  sync.WaitGroup
+	condMu     sync.Mutex // conditions with state (MultipleCondition) one at a time
+	log        *slog.Logger
 	// streams is closed when shutdown starts: long-lived answers (follow)
 	// end then instead of holding the shutdown.
 	streams     chan struct{}
@@ -151,6 +154,7 @@ func (s *Server) init() {
 			s.Metrics = NewMetrics()
 		}
 		s.streams = make(chan struct{})
+		s.triggerSem = make(chan struct{}, 32)
 		s.catalog = newCatalog()
 		if e := s.Engine; e != nil {
 			if e.Flows == nil {

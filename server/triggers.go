@@ -167,25 +167,38 @@ func (s *Server) fireFlowTrigger(ctx context.Context, ex *state.Execution, l *li
 		"executionId": ex.ID, "namespace": ex.Namespace, "flowId": ex.FlowID,
 		"flowRevision": ex.FlowRevision, "state": string(ex.State), "outputs": vars["outputs"],
 	}
-	created, err := s.submit(ctx, sf.Flow, sf.Revision, inputs, flows.SubmitOptions{
-		ParentID: ex.ID, Trigger: &state.ExecutionTrigger{ID: l.Trigger.ID, Type: typeFlow, Variables: tv},
-	})
-	if err != nil {
-		msg := fmt.Sprintf("Failed to trigger flow %s.%s for trigger %s: %v", l.Ref.Namespace, l.Ref.ID, l.Trigger.ID, err)
-		log.Warn(msg)
-		_ = s.Repo.AppendLogs(ctx, []state.LogEntry{{ExecutionID: ex.ID, Time: time.Now(), Level: "WARN", Message: msg,
-			Attrs: map[string]any{"namespace": l.Ref.Namespace, "flowId": l.Ref.ID, "triggerId": l.Trigger.ID}}})
-		return
-	}
-	if !ex.End.IsZero() {
-		d := time.Since(ex.End)
-		s.Metrics.FlowTriggerDelay.Observe(d.Seconds())
-		if s.OnFlowTrigger != nil {
-			s.OnFlowTrigger(d)
+	// The creation runs beside the next evaluations: the engine commits
+	// concurrent submissions together, so a burst of ends does not queue
+	// its triggered executions one commit at a time.
+	s.triggerSem <- struct{}{}
+	s.triggerWG.Add(1)
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer func() { <-s.triggerSem; s.triggerWG.Done() }()
+		created, err := s.submit(ctx, sf.Flow, sf.Revision, inputs, flows.SubmitOptions{
+			ParentID: ex.ID, Trigger: &state.ExecutionTrigger{ID: l.Trigger.ID, Type: typeFlow, Variables: tv},
+		})
+		if err != nil {
+			msg := fmt.Sprintf("Failed to trigger flow %s.%s for trigger %s: %v", l.Ref.Namespace, l.Ref.ID, l.Trigger.ID, err)
+			log.Warn(msg)
+			_ = s.Repo.AppendLogs(ctx, []state.LogEntry{{ExecutionID: ex.ID, Time: time.Now(), Level: "WARN", Message: msg,
+				Attrs: map[string]any{"namespace": l.Ref.Namespace, "flowId": l.Ref.ID, "triggerId": l.Trigger.ID}}})
+			return
 		}
-	}
-	log.Info("flow triggered", "created", created.ID)
+		if !ex.End.IsZero() {
+			d := time.Since(ex.End)
+			s.Metrics.FlowTriggerDelay.Observe(d.Seconds())
+			if s.OnFlowTrigger != nil {
+				s.OnFlowTrigger(d)
+			}
+		}
+		log.Debug("flow triggered", "created", created.ID)
+	}()
 }
+
+// WaitTriggers waits for the triggered executions being created (before
+// the engine is shut down).
+func (s *Server) WaitTriggers() { s.triggerWG.Wait() }
 
 // hiddenHeaders never reach an execution: they carry credentials.
 var hiddenHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true, "X-Api-Key": true}

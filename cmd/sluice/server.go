@@ -74,6 +74,7 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 				// handed back for the next start.
 				sctx, cancel := context.WithTimeout(context.Background(), grace)
 				defer cancel()
+				srv.WaitTriggers()
 				if err := eng.Shutdown(sctx); err != nil {
 					log.Error("engine shutdown", "err", err)
 				}
