@@ -602,6 +602,13 @@ func (s *step) subflowEnded(n *node, child *run) {
 			outs[c.tr.TaskID] = c.tr.Outputs
 		}
 	}
+	var extractErr error
+	if sf, ok := n.def.Props.(*Subflow); ok && len(sf.Outputs) > 0 {
+		var extracted map[string]any
+		if extracted, extractErr = sf.extractOutputs(child); extractErr == nil {
+			outs = extracted
+		}
+	}
 	n.tr.Outputs = normalizeOutputs(plugin.Outputs{"executionId": child.ex.ID, "state": string(child.ex.State), "outputs": outs})
 	r.out.set(n.tr.TaskID, n.values, n.tr.Outputs)
 	r.log(n).Info("subflow ended", "execution", child.ex.ID, "state", string(child.ex.State))
@@ -609,6 +616,10 @@ func (s *step) subflowEnded(n *node, child *run) {
 	if req := fl.plan.Execution; child.ex.State.Failure() && req.TransmitFailed {
 		st = state.Failed
 		n.tr.Error = fmt.Sprintf("subflow %s.%s execution %s ended %s", child.ex.Namespace, child.ex.FlowID, child.ex.ID, child.ex.State)
+	} else if extractErr != nil {
+		st = state.Failed
+		n.tr.Error = fmt.Sprintf("extracting outputs from execution %s: %v", child.ex.ID, extractErr)
+		r.log(n).Error("task failed", "error", n.tr.Error)
 	}
 	s.endNode(n, st)
 	s.settle(r)

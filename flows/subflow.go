@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -18,6 +19,47 @@ type Subflow struct {
 	Wait           bool           `yaml:"wait" default:"true" doc:"Wait for the child execution to end; false ends this task as soon as the child is created."`
 	TransmitFailed bool           `yaml:"transmitFailed" default:"true" doc:"Fail this task when the child execution fails."`
 	Revision       int            `yaml:"revision" doc:"Accepted for compatibility; sluice runs the flow file as it is."`
+	Outputs        map[string]any `yaml:"outputs" template:"false" doc:"Outputs extracted from the ended child execution (Kestra's): name → template rendered against the child's outputs, inputs and variables, read as {{ outputs.ID.outputs.NAME }} instead of the child's outputs by task id. A template that fails to render fails this task."`
+}
+
+// extractOutputs renders the outputs property against the ended child
+// execution, as Kestra's Flow task does.
+func (s *Subflow) extractOutputs(child *run) (map[string]any, error) {
+	vars := make(map[string]any, len(child.base)+1)
+	for k, v := range child.base {
+		vars[k] = v
+	}
+	vars["execution"] = map[string]any{"id": child.ex.ID, "startDate": child.ex.Start, "state": string(child.ex.State)}
+	out := make(map[string]any, len(s.Outputs))
+	for _, k := range keys(s.Outputs) {
+		v := reflect.New(reflect.TypeOf((*any)(nil)).Elem()).Elem()
+		v.Set(reflect.ValueOf(copyValue(s.Outputs[k])))
+		if err := child.renderValue(context.Background(), v, vars); err != nil {
+			return nil, fmt.Errorf("outputs.%s: %w", k, err)
+		}
+		out[k] = v.Interface()
+	}
+	return out, nil
+}
+
+// copyValue deep-copies the lists and maps of a decoded YAML value, so
+// that rendering never changes the declaration.
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = copyValue(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = copyValue(e)
+		}
+		return l
+	}
+	return v
 }
 
 func init() {

@@ -123,6 +123,11 @@ func (v *refChecker) walkProps(rv reflect.Value, t *plugin.TaskDef) {
 		if p.Type == taskListType || (p.Type.Kind() == reflect.Map && p.Type.Elem() == taskListType) {
 			continue
 		}
+		if !p.Template {
+			// Not rendered against this flow (a subflow's outputs read
+			// the child execution).
+			continue
+		}
 		pos, ok := t.PropPos[p.Name]
 		if !ok {
 			pos = t.Pos
