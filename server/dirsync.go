@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
 )
@@ -111,7 +113,13 @@ func (d *DirSync) Sync(ctx context.Context) error {
 			continue
 		}
 		ref := flows.FlowRef{Namespace: f.Namespace, ID: f.ID}
-		rev, created, err := s.Flows.SaveFlow(ctx, ref.Namespace, ref.ID, string(src))
+		stored := src
+		if withKeys, keyed, ok := s.keyWebhooks(ref, f, src); ok {
+			// A Webhook without key gets one (kept across changes of the
+			// file), as through the API; the file itself is not touched.
+			stored, f = withKeys, keyed
+		}
+		rev, created, err := s.Flows.SaveFlow(ctx, ref.Namespace, ref.ID, string(stored))
 		if err != nil {
 			return err
 		}
@@ -133,4 +141,26 @@ func (d *DirSync) Sync(ctx context.Context) error {
 		s.log.Info("flow deleted: its file is gone", "flow", fs.ref.String(), "file", p)
 	}
 	return nil
+}
+
+// keyWebhooks returns the source with keys filled in for the Webhook
+// triggers that have none, and the flow parsed from it; ok is false when
+// nothing needed a key.
+func (s *Server) keyWebhooks(ref flows.FlowRef, f *flows.Flow, src []byte) ([]byte, *flows.Flow, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil || len(doc.Content) == 0 {
+		return nil, nil, false
+	}
+	if !s.fillWebhookKeys(ref, f, doc.Content[0]) {
+		return nil, nil, false
+	}
+	out, err := marshalYAML(doc.Content[0])
+	if err != nil {
+		return nil, nil, false
+	}
+	keyed, err := s.parse(f.File, out)
+	if err != nil {
+		return nil, nil, false
+	}
+	return out, keyed, true
 }

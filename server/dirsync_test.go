@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/flows/state"
+	"github.com/sluicehq/sluice/flows/trigger"
 )
 
 func TestDirSync(t *testing.T) {
@@ -60,6 +61,30 @@ func TestDirSync(t *testing.T) {
 	}
 	if _, ok := ts.srv.catalog.get(flowRef("folder", "a")); ok {
 		t.Fatal("catalog keeps a deleted flow")
+	}
+	// A webhook without key in a file gets one, kept when the file changes.
+	hook := "triggers:\n  - id: hook\n    type: io.kestra.core.models.triggers.types.Webhook\n"
+	write("hook.yml", flowYAML("folder", "hook", hook))
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key := func() string {
+		sf, ok := ts.srv.catalog.get(flowRef("folder", "hook"))
+		if !ok {
+			t.Fatal("hook flow not stored")
+		}
+		return sf.Flow.Triggers[0].Props.(*trigger.Webhook).Key
+	}
+	k1 := key()
+	if _, ok := ts.srv.catalog.webhook(flowRef("folder", "hook"), k1); !ok || len(k1) < 16 {
+		t.Fatalf("no usable key: %q", k1)
+	}
+	write("hook.yml", flowYAML("folder", "hook", "description: v2\n"+hook))
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if k2 := key(); k2 != k1 {
+		t.Fatalf("key changed with the file: %q → %q", k1, k2)
 	}
 }
 
