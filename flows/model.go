@@ -228,6 +228,9 @@ func (r *run) vars(n *node, attempt int) map[string]any {
 	for k, v := range r.base {
 		ctx[k] = v
 	}
+	if raw, ok := r.base["vars"].(map[string]any); ok {
+		ctx["vars"] = newVarsView(r, raw, ctx)
+	}
 	ctx["execution"] = map[string]any{"id": r.ex.ID, "startDate": r.ex.Start}
 	if n.def != nil {
 		ctx["task"] = map[string]any{"id": n.def.ID, "type": n.def.Type}

@@ -357,6 +357,16 @@ func (e *attrExpr) eval(s *state) (any, error) {
 		}
 	}
 	if kind == keyName {
+		if lm, ok := base.(LookupMap); ok {
+			v, ok, err := lm.Lookup(name)
+			if err != nil {
+				return nil, wrapAt(s.src, e.pos, err)
+			}
+			if ok {
+				return v, nil
+			}
+			return nil, s.undefinedKey(e, base, name, missing)
+		}
 		v, st := getKey(base, name)
 		switch st {
 		case found:

@@ -23,6 +23,15 @@ type Map interface {
 	Get(key string) (any, bool)
 }
 
+// LookupMap is a Map whose values are computed when a template reads them
+// and may fail (a flow variable that is itself a template): a Lookup error
+// fails the render at the expression that read the key. Get gives the
+// values as they are, for iteration and the json filter.
+type LookupMap interface {
+	Map
+	Lookup(key string) (v any, ok bool, err error)
+}
+
 // OrderedMap is the Map the engine itself builds: map literals ({'a': 1}) and
 // json("...") produce one. The zero value is not usable; use NewOrderedMap.
 type OrderedMap struct {
