@@ -145,3 +145,27 @@ func TestPluginExamplesValidate(t *testing.T) {
 }
 
 func typeOf(v any) reflect.Type { return reflect.TypeOf(v) }
+
+// A Singer tap's raw output exists only with raw: true: validate says so
+// instead of the run failing on a missing key.
+func TestSingerRawOutputNeedsRaw(t *testing.T) {
+	src := `id: s
+namespace: t
+tasks:
+  - id: tap
+    type: singer.Tap
+    command: tap-x
+    raw: false
+  - id: target
+    type: singer.Target
+    command: target-x
+    from: "{{ outputs.tap.raw }}"
+`
+	_, err := flows.Parse("s.yml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `has output "raw" only with raw: true`) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := flows.Parse("s.yml", []byte(strings.Replace(src, "raw: false", "raw: true", 1))); err != nil {
+		t.Fatalf("raw: true: %v", err)
+	}
+}
