@@ -177,17 +177,17 @@ func TestKestraFlowTrigger(t *testing.T) {
 	if got := ts.executionsOf("io.kestra.tests", "trigger-flow-listener-invalid"); len(got) != 0 {
 		t.Errorf("invalid listener started %d executions", len(got))
 	}
-	var logs []map[string]any
-	ts.do("GET", "/api/v1/logs/"+parent.ID, "", "", &logs)
-	found := false
-	for _, l := range logs {
-		if strings.Contains(fmt.Sprint(l["message"]), "Failed to trigger flow") && fmt.Sprint(l["attributes"].(map[string]any)["triggerId"]) == "listen-flow-invalid" {
-			found = true
+	ts.waitFor("a 'Failed to trigger flow' log for listen-flow-invalid", func() bool {
+		var logs []map[string]any
+		ts.do("GET", "/api/v1/logs/"+parent.ID, "", "", &logs)
+		for _, l := range logs {
+			attrs, _ := l["attributes"].(map[string]any)
+			if strings.Contains(fmt.Sprint(l["message"]), "Failed to trigger flow") && fmt.Sprint(attrs["triggerId"]) == "listen-flow-invalid" {
+				return true
+			}
 		}
-	}
-	if !found {
-		t.Errorf("no 'Failed to trigger flow' log for listen-flow-invalid: %v", logs)
-	}
+		return false
+	})
 }
 
 // Kestra's MultipleConditionTriggerCaseTest: the listener runs once flow-a
