@@ -382,7 +382,7 @@ func TestExecutionsAPI(t *testing.T) {
 	}
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`sluice_executions_ended_total{state="SUCCESS"}`, "sluice_queue_depth 0", "sluice_rows_moved_total", "sluice_bytes_moved_total", "sluice_task_start_delay_seconds_count", `sluice_http_requests_total{code="4xx"}`} {
+	for _, want := range []string{`sluice_executions_ended_total{state="SUCCESS"}`, "sluice_queue_depth 0", "sluice_rows_moved_total", "sluice_bytes_moved_total", "sluice_task_start_delay_seconds_count", `sluice_http_requests_total{code="4xx"}`, `sluice_executions{state="RUNNING"} 0`} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}
@@ -403,6 +403,15 @@ func TestFollowAndKill(t *testing.T) {
 		ts.do("GET", "/api/v1/executions/"+ex.ID, "", "", &cur)
 		return cur.State.Current == "PAUSED"
 	})
+	mresp, err := http.Get(ts.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	if !bytes.Contains(mb, []byte(`sluice_executions{state="PAUSED"} 1`)) {
+		t.Errorf("metrics do not count the paused execution")
+	}
 	resp, err := http.Get(ts.url + "/api/v1/executions/" + ex.ID + "/follow")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -101,4 +102,38 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, status)
 	return nil
+}
+
+// activeCollector exports the executions that have not ended, by state,
+// read from the repository at each scrape (the unfinished ones only, found
+// through the state index: the cost is the number of running executions).
+type activeCollector struct {
+	repo state.Repository
+	desc *prometheus.Desc
+}
+
+var activeStates = []state.State{state.Created, state.Queued, state.Running, state.Paused, state.Restarted, state.Killing, state.Retrying}
+
+func (c *activeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *activeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := c.repo.ListExecutions(ctx, state.Filter{States: activeStates})
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	counts := map[state.State]int{}
+	for _, ex := range list {
+		counts[ex.State]++
+	}
+	for _, st := range activeStates {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+}
+
+func (m *Metrics) watchRepo(repo state.Repository) {
+	m.Registry.MustRegister(&activeCollector{repo: repo, desc: prometheus.NewDesc(
+		"sluice_executions", "Executions that have not ended, by state.", []string{"state"}, nil)})
 }

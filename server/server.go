@@ -153,6 +153,9 @@ func (s *Server) init() {
 		if s.Metrics == nil {
 			s.Metrics = NewMetrics()
 		}
+		if s.Repo != nil {
+			s.Metrics.watchRepo(s.Repo)
+		}
 		s.streams = make(chan struct{})
 		s.triggerSem = make(chan struct{}, 32)
 		s.catalog = newCatalog()
