@@ -63,6 +63,8 @@ type decoder struct {
 	// reuseChildren is set when re-decoding a task's properties for one
 	// run: child task lists are then taken from the first decoding.
 	reuseChildren bool
+	// templateDepth counts the core.Template files being decoded.
+	templateDepth int
 }
 
 type taskDefault struct {
@@ -523,6 +525,9 @@ func (d *decoder) task(n *yaml.Node) *plugin.TaskDef {
 		if err := v.Validate(); err != nil {
 			d.errorf(n, t.ID, "", "%v", err)
 		}
+	}
+	if tp, ok := val.(*Template); ok && len(d.errs) == errsBefore {
+		d.expandTemplate(t, tp, n)
 	}
 	// Each run decodes afresh so that rendering never mutates the
 	// declaration; children were decoded above and are shared.

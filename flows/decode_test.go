@@ -334,3 +334,40 @@ func TestParseIncludes(t *testing.T) {
 		}
 	}
 }
+
+// core.Template (Kestra's flows.Template) is read from templates/ beside the
+// flow or above it when the flow is decoded; its problems are reported in
+// the template's file.
+func TestParseTemplates(t *testing.T) {
+	dir := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "templates"), 0o755))
+	must(os.MkdirAll(filepath.Join(dir, "flows", "team"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "templates", "ok.yml"), []byte("id: ok\nnamespace: n\ntasks:\n  - id: inner\n    type: core.Log\n    message: \"{{ parent.outputs.args.x }}\"\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "templates", "bad.yml"), []byte("id: bad\nnamespace: n\ntaks: []\ntasks:\n  - id: b\n    type: core.Lg\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "templates", "self.yml"), []byte("id: self\nnamespace: n\ntasks:\n  - id: again\n    type: core.Template\n    namespace: n\n    templateId: self\n"), 0o644))
+	flow := filepath.Join(dir, "flows", "team", "flow.yml")
+	write := func(body string) error {
+		must(os.WriteFile(flow, []byte("id: f\nnamespace: n\ntasks:\n"+body), 0o644))
+		_, err := flows.ParseFile(flow)
+		return err
+	}
+	must(write("  - id: t\n    type: io.kestra.core.tasks.flows.Template\n    namespace: n\n    templateId: ok\n    args: {x: \"1\"}\n"))
+	for _, tc := range []struct{ body, want string }{
+		{"  - id: inner\n    type: core.Return\n    format: x\n  - id: t\n    type: core.Template\n    namespace: n\n    templateId: ok\n",
+			`ok.yml:4:5: task "inner": duplicate task id`},
+		{"  - id: t\n    type: core.Template\n    namespace: n\n    templateId: nope\n", `template n.nope not found in [` + filepath.Join(dir, "templates") + `]`},
+		{"  - id: t\n    type: core.Template\n    namespace: n\n    templateId: bad\n", `bad.yml:3:1: unknown property "taks" of template`},
+		{"  - id: t\n    type: core.Template\n    namespace: n\n    templateId: bad\n", `bad.yml:6:11: task "b": property "type": unknown task type "core.Lg"`},
+		{"  - id: t\n    type: core.Template\n    namespace: n\n    templateId: self\n", `templates nested more than 10 deep`},
+	} {
+		if err := write(tc.body); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("want %q, got %v", tc.want, err)
+		}
+	}
+}

@@ -367,7 +367,6 @@ func kestraRuns() []kestraRun {
 			}},
 		{name: "with-template", flow: "tests/with-template.yaml", java: "TemplateTest.withTemplate",
 			inputs: map[string]any{"with-string": "myString", "with-optional": "myOpt"},
-			known:  &known{"io.kestra.core.tasks.flows.Template is not a sluice task type", "unknown task type"},
 			expect: func(c *check) {
 				c.taskRuns(4)
 				c.state(state.Success)
@@ -820,7 +819,7 @@ func kestraValidations() map[string]*validation {
 		// Valid in Kestra, rejected by sluice today.
 		"valids/pause.yaml":        {java: "PauseTest.run"},
 		"valids/task-flow.yaml":    {java: "FlowCaseTest"},
-		"tests/with-template.yaml": {known: &known{"io.kestra.core.tasks.flows.Template is missing", "unknown task type"}},
+		"tests/with-template.yaml": {java: "TemplateTest.withTemplate"},
 		"tests/trigger-empty.yaml": {java: "YamlFlowParserTest.triggerEmpty"},
 
 		"invalids/duplicate.yaml": {java: "FlowTest.duplicate", want: []string{`invalids/duplicate.yaml:11:5: task "date": duplicate task id (first defined at 6:9)`}},
