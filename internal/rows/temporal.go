@@ -67,7 +67,7 @@ func ParseTemporal[T string | []byte](s T) (Temporal, bool) {
 		}
 		i++
 		d, ok := digits(2)
-		if !ok || m < 1 || m > 12 || d < 1 || d > int64(daysInMonth(y, int(m))) {
+		if !ok || m < 1 || m > 12 || d < 1 || d > int64(DaysInMonth(y, int(m))) {
 			return t, false
 		}
 		t.Days = daysFromCivil(y, int(m), int(d))
@@ -168,7 +168,9 @@ func ParseTemporal[T string | []byte](s T) (Temporal, bool) {
 	return t, i == n
 }
 
-func daysInMonth(y int64, m int) int {
+// DaysInMonth is the number of days of month m (1-12) of year y in the
+// proleptic Gregorian calendar (year 0 is 1 BC, as ISO 8601 counts).
+func DaysInMonth(y int64, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {

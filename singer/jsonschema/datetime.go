@@ -97,23 +97,10 @@ func parseDate(s []byte) (days int64, rest []byte, err error) {
 	}
 	m, ok2 := digits(s[5:], 2)
 	d, ok3 := digits(s[8:], 2)
-	if !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > rows.DaysInMonth(int64(y), m) {
 		return 0, nil, fmt.Errorf("invalid date %q", s)
 	}
 	return rows.DaysFromCivil(int64(y), m, d), s[10:], nil
-}
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 func parseClock(s []byte) (micros int64, rest []byte, err error) {

@@ -26,23 +26,10 @@ func ParseISODate(s string) (int64, bool) {
 	y, ok2 := dig2(s, 2)
 	m, ok3 := dig2(s, 5)
 	d, ok4 := dig2(s, 8)
-	if !(ok1 && ok2 && ok3 && ok4) || m < 1 || m > 12 || d < 1 || d > daysIn(c*100+y, m) {
+	if !(ok1 && ok2 && ok3 && ok4) || m < 1 || m > 12 || d < 1 || d > rows.DaysInMonth(int64(c*100+y), m) {
 		return 0, false
 	}
 	return rows.DaysFromCivil(int64(c*100+y), m, d), true
-}
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // ParseISOTime parses HH:MM[:SS[.fraction]] (fraction up to 9 digits,
