@@ -13,45 +13,9 @@ import (
 	"github.com/linkedin/goavro/v2"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 	"github.com/sluicehq/sluice/serdes/avro"
 )
-
-func dec(s string) rows.Value {
-	v, err := rows.ParseDecimal(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// sample rows covering every kind the inferred schema maps.
-func sample() (*rows.Schema, []rows.Row) {
-	s := &rows.Schema{Fields: []rows.Field{
-		{Name: "id", Kind: rows.KindInt},
-		{Name: "name", Kind: rows.KindString, Nullable: true},
-		{Name: "amount", Kind: rows.KindDecimal, Precision: 30, Scale: 3, Nullable: true},
-		{Name: "ratio", Kind: rows.KindFloat},
-		{Name: "ok", Kind: rows.KindBool},
-		{Name: "day", Kind: rows.KindDate},
-		{Name: "at", Kind: rows.KindTimestampTZ, Nullable: true},
-		{Name: "local", Kind: rows.KindTimestamp},
-		{Name: "tod", Kind: rows.KindTime},
-		{Name: "raw", Kind: rows.KindBytes},
-		{Name: "tags", Kind: rows.KindList, Elem: rows.KindString},
-		{Name: "meta", Kind: rows.KindMap, Elem: rows.KindAny},
-		{Name: "bad name!", Kind: rows.KindString},
-	}}
-	r := []rows.Row{
-		{Values: []rows.Value{rows.Int(1), rows.String("é\"x"), dec("12.500"), rows.Float(0.1), rows.Bool(true),
-			rows.Date(rows.DaysFromCivil(2021, 1, 2)), rows.TimestampTZ(1609556645123456, 0), rows.Timestamp(-1),
-			rows.TimeOfDay(86399999999), rows.Bytes([]byte{0, 0xff}), rows.List([]rows.Value{rows.String("a"), rows.Null}),
-			rows.MapOf([]rows.Value{rows.String("k"), rows.Int(1)}), rows.String("x")}},
-		{Values: []rows.Value{rows.Int(-9223372036854775808), rows.Null, dec("-123456789012345678901234567.891"), rows.Float(-1e300), rows.Bool(false),
-			rows.Date(-1), rows.Null, rows.Timestamp(0), rows.TimeOfDay(0), rows.Bytes(nil), rows.List(nil),
-			rows.MapOf(nil), rows.String("")}},
-	}
-	return s, r
-}
 
 func write(t *testing.T, s *rows.Schema, data []rows.Row, opts avro.WriteOptions) []byte {
 	t.Helper()
@@ -60,14 +24,7 @@ func write(t *testing.T, s *rows.Schema, data []rows.Row, opts avro.WriteOptions
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range data {
-		if err := w.Write(&data[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rowstest.WriteAll(t, w, data)
 	return buf.Bytes()
 }
 
@@ -77,21 +34,14 @@ func readBack(t *testing.T, b []byte) (*rows.Schema, []rows.Row) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []rows.Row
-	var row rows.Row
-	for d.Next(&row) {
-		out = append(out, row.Clone())
-	}
-	if err := d.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := rowstest.MustDrain(t, d)
 	return d.Schema(), out
 }
 
 // TestReadByGoavro: a file sluice writes is read by linkedin/goavro with
 // every value exact.
 func TestReadByGoavro(t *testing.T) {
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	b := write(t, s, data, avro.WriteOptions{Codec: "deflate"})
 	r, err := goavro.NewOCFReader(bytes.NewReader(b))
 	if err != nil {

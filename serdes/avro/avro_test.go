@@ -8,44 +8,8 @@ import (
 	"github.com/hamba/avro/v2/ocf"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
-
-func dec(s string) rows.Value {
-	v, err := rows.ParseDecimal(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// sample rows covering every kind the inferred schema maps.
-func sample() (*rows.Schema, []rows.Row) {
-	s := &rows.Schema{Fields: []rows.Field{
-		{Name: "id", Kind: rows.KindInt},
-		{Name: "name", Kind: rows.KindString, Nullable: true},
-		{Name: "amount", Kind: rows.KindDecimal, Precision: 30, Scale: 3, Nullable: true},
-		{Name: "ratio", Kind: rows.KindFloat},
-		{Name: "ok", Kind: rows.KindBool},
-		{Name: "day", Kind: rows.KindDate},
-		{Name: "at", Kind: rows.KindTimestampTZ, Nullable: true},
-		{Name: "local", Kind: rows.KindTimestamp},
-		{Name: "tod", Kind: rows.KindTime},
-		{Name: "raw", Kind: rows.KindBytes},
-		{Name: "tags", Kind: rows.KindList, Elem: rows.KindString},
-		{Name: "meta", Kind: rows.KindMap, Elem: rows.KindAny},
-		{Name: "bad name!", Kind: rows.KindString},
-	}}
-	r := []rows.Row{
-		{Values: []rows.Value{rows.Int(1), rows.String("é\"x"), dec("12.500"), rows.Float(0.1), rows.Bool(true),
-			rows.Date(rows.DaysFromCivil(2021, 1, 2)), rows.TimestampTZ(1609556645123456, 0), rows.Timestamp(-1),
-			rows.TimeOfDay(86399999999), rows.Bytes([]byte{0, 0xff}), rows.List([]rows.Value{rows.String("a"), rows.Null}),
-			rows.MapOf([]rows.Value{rows.String("k"), rows.Int(1)}), rows.String("x")}},
-		{Values: []rows.Value{rows.Int(-9223372036854775808), rows.Null, dec("-123456789012345678901234567.891"), rows.Float(-1e300), rows.Bool(false),
-			rows.Date(-1), rows.Null, rows.Timestamp(0), rows.TimeOfDay(0), rows.Bytes(nil), rows.List(nil),
-			rows.MapOf(nil), rows.String("")}},
-	}
-	return s, r
-}
 
 func write(t *testing.T, s *rows.Schema, data []rows.Row, opts WriteOptions) []byte {
 	t.Helper()
@@ -54,14 +18,7 @@ func write(t *testing.T, s *rows.Schema, data []rows.Row, opts WriteOptions) []b
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range data {
-		if err := w.Write(&data[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rowstest.WriteAll(t, w, data)
 	return buf.Bytes()
 }
 
@@ -71,19 +28,12 @@ func readBack(t *testing.T, b []byte) (*rows.Schema, []rows.Row) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []rows.Row
-	var row rows.Row
-	for d.Next(&row) {
-		out = append(out, row.Clone())
-	}
-	if err := d.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := rowstest.MustDrain(t, d)
 	return d.Schema(), out
 }
 
 func TestRoundTripInferred(t *testing.T) {
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	for _, codec := range Codecs {
 		b := write(t, s, data, WriteOptions{Codec: codec})
 		rs, got := readBack(t, b)
@@ -156,15 +106,15 @@ func TestWriteErrors(t *testing.T) {
 		rows   []rows.Row
 		want   string
 	}{
-		{"scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("1.23")}}, {Values: []rows.Value{rows.Int(2), dec("1.239")}}},
+		{"scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), rowstest.Dec("1.23")}}, {Values: []rows.Value{rows.Int(2), rowstest.Dec("1.239")}}},
 			`row 2, column "amount", value "1.239": 1.239 has 3 digits after the point, more than the 2 the target keeps: it would be rounded`},
-		{"precision", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("1234.5")}}},
+		{"precision", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), rowstest.Dec("1234.5")}}},
 			`row 1, column "amount", value "1234.5": 1234.5 has more digits than decimal(5,2) holds`},
-		{"big scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), dec("0.00000000000000000000001")}}},
+		{"big scale", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Int(1), rowstest.Dec("0.00000000000000000000001")}}},
 			`it would be rounded`},
-		{"null", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Null, dec("1")}}},
+		{"null", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.Null, rowstest.Dec("1")}}},
 			`row 1, column "id": null is not allowed in a long field`},
-		{"text", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.String("x1"), dec("1")}}},
+		{"text", decSchema, WriteOptions{}, []rows.Row{{Values: []rows.Value{rows.String("x1"), rowstest.Dec("1")}}},
 			`row 1, column "id", value "x1": "x1" is not an integer`},
 		{"nested", `{"type":"record","name":"r","fields":[{"name":"id","type":"long"},{"name":"amount","type":{"type":"array","items":"int"}}]}`, WriteOptions{},
 			[]rows.Row{{Values: []rows.Value{rows.Int(1), rows.List([]rows.Value{rows.Int(1), rows.Int(1 << 40)})}}},
@@ -203,7 +153,7 @@ func TestWriteErrors(t *testing.T) {
 
 // TestReadByHamba: hamba's own container decoder accepts the file too.
 func TestReadByHamba(t *testing.T) {
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	b := write(t, s, data, WriteOptions{Codec: "zstandard"})
 	d, err := ocf.NewDecoder(bytes.NewReader(b))
 	if err != nil {
@@ -223,7 +173,7 @@ func TestReadByHamba(t *testing.T) {
 }
 
 func TestCorruptInput(t *testing.T) {
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	b := write(t, s, data, WriteOptions{})
 	for _, cut := range []int{10, len(b) / 2, len(b) - 5} {
 		d, err := NewReader(bytes.NewReader(b[:cut]), ReadOptions{Name: "cut.avro"})
@@ -246,7 +196,7 @@ func TestDecimalWidePaths(t *testing.T) {
 	schema := `{"type":"record","name":"r","fields":[{"name":"a","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":19}},
 		{"name":"f","type":{"type":"fixed","name":"f16","size":16,"logicalType":"decimal","precision":38,"scale":19}}]}`
 	rs := &rows.Schema{Fields: []rows.Field{{Name: "a"}, {Name: "f"}}}
-	vals := []rows.Value{rows.Int(-9223372036854775808), dec("1.5"), dec("-0.000001"), dec("0"), rows.Int(9223372036854775807), dec("-1234567890123456789.1234567890123456789")}
+	vals := []rows.Value{rows.Int(-9223372036854775808), rowstest.Dec("1.5"), rowstest.Dec("-0.000001"), rowstest.Dec("0"), rows.Int(9223372036854775807), rowstest.Dec("-1234567890123456789.1234567890123456789")}
 	var data []rows.Row
 	for _, v := range vals {
 		data = append(data, rows.Row{Values: []rows.Value{v, v}})
@@ -261,10 +211,10 @@ func TestDecimalWidePaths(t *testing.T) {
 	}
 	narrow := `{"type":"record","name":"r","fields":[{"name":"a","type":{"type":"bytes","logicalType":"decimal","precision":20,"scale":19}}]}`
 	w, _ := NewWriter(&bytes.Buffer{}, &rows.Schema{Fields: []rows.Field{{Name: "a"}}}, WriteOptions{Schema: narrow})
-	if err := w.Write(&rows.Row{Values: []rows.Value{dec("12.5")}}); err == nil || !strings.Contains(err.Error(), "more digits than decimal(20,19) holds") {
+	if err := w.Write(&rows.Row{Values: []rows.Value{rowstest.Dec("12.5")}}); err == nil || !strings.Contains(err.Error(), "more digits than decimal(20,19) holds") {
 		t.Errorf("got %v", err)
 	}
-	if err := w.Write(&rows.Row{Values: []rows.Value{dec("-9.5")}}); err != nil {
+	if err := w.Write(&rows.Row{Values: []rows.Value{rowstest.Dec("-9.5")}}); err != nil {
 		t.Error(err)
 	}
 }

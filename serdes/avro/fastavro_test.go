@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // TestReadByFastavro checks the file with Python's fastavro, a third
@@ -19,7 +21,7 @@ func TestReadByFastavro(t *testing.T) {
 	if exec.Command(py, "-c", "import fastavro").Run() != nil {
 		t.Skip("fastavro not installed (pip install fastavro)")
 	}
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	path := filepath.Join(t.TempDir(), "x.avro")
 	if err := os.WriteFile(path, write(t, s, data, WriteOptions{Codec: "deflate"}), 0o644); err != nil {
 		t.Fatal(err)

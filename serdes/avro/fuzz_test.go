@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // FuzzReader: a corrupt or hostile container file fails with an error,
 // never a panic or an unbounded allocation.
 func FuzzReader(f *testing.F) {
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	for _, codec := range Codecs {
 		var buf bytes.Buffer
 		w, _ := NewWriter(&buf, s, WriteOptions{Codec: codec})

@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/flows/plugin"
 	"github.com/sluicehq/sluice/flows/plugin/plugintest"
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 	"github.com/sluicehq/sluice/internal/storage"
 )
 
@@ -22,7 +23,7 @@ func newTask[T any](t *testing.T, id string) T {
 
 func TestTasks(t *testing.T) {
 	env := plugintest.New(t)
-	s, data := sample()
+	s, data := rowstest.AllKinds()
 	uri := env.WriteRows("in", s, data)
 
 	w := newTask[*Writer](t, "io.kestra.plugin.serdes.avro.AvroWriter")

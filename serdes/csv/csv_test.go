@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 type onlyReader struct{ io.Reader }
@@ -208,14 +209,7 @@ func TestWriteAndRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range data {
-			if err := w.Write(&data[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		rowstest.WriteAll(t, w, data)
 		ro := DefaultReadOptions()
 		ro.Charset = cs
 		_, got, _, err := read(t, buf.String(), ro)

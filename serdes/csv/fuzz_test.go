@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // FuzzReader: never panics; clean reads survive a write/read round trip.
@@ -24,12 +25,8 @@ func FuzzReader(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var got []rows.Row
-		var row rows.Row
-		for d.Next(&row) {
-			got = append(got, row.Clone())
-		}
-		if d.Err() != nil || infer || !header || len(d.Schema().Fields) == 0 {
+		got, err := rowstest.Drain(d)
+		if err != nil || infer || !header || len(d.Schema().Fields) == 0 {
 			return
 		}
 		var buf bytes.Buffer
@@ -50,6 +47,7 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("re-read header: %v (written %q)", err, buf.String())
 		}
 		i := 0
+		var row rows.Row
 		for d2.Next(&row) {
 			if i >= len(got) {
 				t.Fatalf("extra row; written %q", buf.String())

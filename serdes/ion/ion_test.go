@@ -10,6 +10,7 @@ import (
 	"github.com/amazon-ion/ion-go/ion"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // As Kestra writes its internal storage files.
@@ -23,14 +24,7 @@ func readAll(t *testing.T, in string) (*rows.Schema, []rows.Row) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []rows.Row
-	var row rows.Row
-	for d.Next(&row) {
-		out = append(out, row.Clone())
-	}
-	if err := d.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := rowstest.MustDrain(t, d)
 	return d.Schema(), out
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // FuzzReader: any input either reads cleanly or fails with an error, never
@@ -30,12 +31,8 @@ func FuzzReader(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			var got []rows.Row
-			var row rows.Row
-			for d.Next(&row) {
-				got = append(got, row.Clone())
-			}
-			if d.Err() != nil || !seekable {
+			got, err := rowstest.Drain(d)
+			if err != nil || !seekable {
 				continue
 			}
 			var buf bytes.Buffer
@@ -54,6 +51,7 @@ func FuzzReader(f *testing.F) {
 				t.Fatal(err)
 			}
 			i := 0
+			var row rows.Row
 			for d2.Next(&row) {
 				for j := range row.Values {
 					if !row.Values[j].Equal(got[i].Values[j]) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // onlyReader hides Seek so the sampling path is taken.
@@ -25,20 +26,8 @@ func readAll(t *testing.T, in string, opts ReadOptions, seekable bool) (*rows.Sc
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []rows.Row
-	var row rows.Row
-	for d.Next(&row) {
-		out = append(out, row.Clone())
-	}
-	return d.Schema(), out, d.Err()
-}
-
-func dec(s string) rows.Value {
-	v, err := rows.ParseDecimal(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
+	out, err := rowstest.Drain(d)
+	return d.Schema(), out, err
 }
 
 func TestReadValues(t *testing.T) {
@@ -66,10 +55,10 @@ func TestReadValues(t *testing.T) {
 			t.Errorf("amount precision/scale %d/%d", f.Precision, f.Scale)
 		}
 		want := [][]rows.Value{
-			{rows.Int(1), rows.String("a\"bé😀"), dec("12.50"), dec("123456789012345678901"), dec("-0.001"), dec("150"),
+			{rows.Int(1), rows.String("a\"bé😀"), rowstest.Dec("12.50"), rowstest.Dec("123456789012345678901"), rowstest.Dec("-0.001"), rowstest.Dec("150"),
 				rows.Bool(true), rows.Null, rows.List([]rows.Value{rows.String("x"), rows.Int(2)}),
 				rows.MapOf([]rows.Value{rows.String("z"), rows.Int(1), rows.String("a"), rows.MapOf([]rows.Value{rows.String("b"), rows.List(nil)})})},
-			{rows.Int(9223372036854775807), rows.String(""), rows.Decimal(3, 0), rows.Decimal(1, 0), rows.Decimal(-1, 0), dec("0.002"),
+			{rows.Int(9223372036854775807), rows.String(""), rows.Decimal(3, 0), rows.Decimal(1, 0), rows.Decimal(-1, 0), rowstest.Dec("0.002"),
 				rows.Bool(false), rows.Null, rows.List(nil), rows.MapOf(nil)},
 		}
 		if len(got) != len(want) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/rows"
+	"github.com/sluicehq/sluice/internal/rows/rowstest"
 )
 
 // encode writes rs with schema and returns the file; blockSize 0 = default.
@@ -47,12 +48,8 @@ func decodeAll(data []byte) (*rows.Schema, []rows.Row, error) {
 		return nil, nil, err
 	}
 	defer r.Close()
-	var out []rows.Row
-	var row rows.Row
-	for r.Next(&row) {
-		out = append(out, row.Clone())
-	}
-	return r.Schema(), out, r.Err()
+	out, err := rowstest.Drain(r)
+	return r.Schema(), out, err
 }
 
 func assertRowsEqual(t testing.TB, want, got []rows.Row) {
