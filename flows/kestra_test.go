@@ -276,7 +276,13 @@ func kestraRuns() []kestraRun {
 			}},
 		{name: "restart-each/SECOND", flow: "valids/restart-each.yaml", java: "ExecutionServiceTest.restartFlowable2",
 			inputs: map[string]any{"failed": "SECOND"},
-			known:  &known{"EachParallel starts iterations after one failed", "task runs: got 19, want 16"},
+			// Kestra's 16 comes from findTaskDependingFlowState checking
+			// hasFailed(tasks) across every iteration: the third inner
+			// EachParallel, created after the first one's children failed,
+			// starts none. Which one it is depends on the order results
+			// arrive; sluice's rule (a failure stops new groups of the
+			// flowable it happened in) does not depend on timing.
+			known: &known{"a child task failing in one EachParallel instance does not stop the other instances", "task runs: got 19, want 16"},
 			expect: func(c *check) {
 				c.taskRuns(16)
 				c.state(state.Failed)
