@@ -2,6 +2,7 @@ package avro
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	havro "github.com/hamba/avro/v2"
@@ -23,6 +24,18 @@ type node interface {
 	kind() rows.Kind
 	// typeName is the schema type for messages.
 	typeName() string
+}
+
+// score is the match of a node whose natural kind is natural and that
+// takes the kinds of convertible by conversion.
+func score(k, natural rows.Kind, convertible ...rows.Kind) int {
+	switch {
+	case k == natural:
+		return 2
+	case slices.Contains(convertible, k):
+		return 1
+	}
+	return 0
 }
 
 type compiler struct {

@@ -84,13 +84,7 @@ func (n *decimalNode) dec(d *Decoder) rows.Value {
 }
 
 func (n *decimalNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindDecimal:
-		return 2
-	case rows.KindInt, rows.KindString, rows.KindFloat:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindDecimal, rows.KindInt, rows.KindString, rows.KindFloat)
 }
 
 // trimTwos drops redundant sign-extension bytes of a two's-complement
@@ -183,13 +177,7 @@ func (n dateNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 }
 func (dateNode) dec(d *Decoder) rows.Value { return rows.Date(d.long()) }
 func (dateNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindDate:
-		return 2
-	case rows.KindTimestamp, rows.KindTimestampTZ, rows.KindInt, rows.KindString:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindDate, rows.KindTimestamp, rows.KindTimestampTZ, rows.KindInt, rows.KindString)
 }
 
 // timeNode is time-millis (an int) or time-micros (a long) since midnight.
@@ -233,13 +221,7 @@ func (n timeNode) dec(d *Decoder) rows.Value {
 	return rows.TimeOfDay(t)
 }
 func (timeNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindTime:
-		return 2
-	case rows.KindInt, rows.KindString:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindTime, rows.KindInt, rows.KindString)
 }
 
 // timestampNode is timestamp-millis/micros (an instant) or
@@ -316,21 +298,11 @@ func (n timestampNode) dec(d *Decoder) rows.Value {
 }
 
 func (n timestampNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindTimestampTZ:
-		if n.local {
-			return 1
-		}
-		return 2
-	case rows.KindTimestamp:
-		if n.local {
-			return 2
-		}
-		return 1
-	case rows.KindDate, rows.KindInt, rows.KindString:
-		return 1
+	natural, other := rows.KindTimestampTZ, rows.KindTimestamp
+	if n.local {
+		natural, other = other, natural
 	}
-	return 0
+	return score(k, natural, other, rows.KindDate, rows.KindInt, rows.KindString)
 }
 
 // uuidNode is the uuid logical type on a string: its 36-character form.
@@ -346,15 +318,7 @@ func (n uuidNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 	return AppendUUID(appendLong(dst, 36), u), nil
 }
 func (uuidNode) dec(d *Decoder) rows.Value { return stringNode{}.dec(d) }
-func (uuidNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindString:
-		return 2
-	case rows.KindBytes:
-		return 1
-	}
-	return 0
-}
+func (uuidNode) match(k rows.Kind) int     { return score(k, rows.KindString, rows.KindBytes) }
 
 func uuidOf(n node, v rows.Value) ([16]byte, error) {
 	var u [16]byte

@@ -46,12 +46,7 @@ func (n nullNode) enc(e *Encoder, dst []byte, v rows.Value) ([]byte, error) {
 	return dst, errKind(n, v)
 }
 func (nullNode) dec(*Decoder) rows.Value { return rows.Null }
-func (nullNode) match(k rows.Kind) int {
-	if k == rows.KindNull {
-		return 2
-	}
-	return 0
-}
+func (nullNode) match(k rows.Kind) int   { return score(k, rows.KindNull) }
 
 type boolNode struct{}
 
@@ -81,13 +76,7 @@ func (boolNode) dec(d *Decoder) rows.Value {
 	return rows.Bool(b[0] == 1)
 }
 func (boolNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindBool:
-		return 2
-	case rows.KindString, rows.KindInt:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindBool, rows.KindString, rows.KindInt)
 }
 
 // ---- int, long
@@ -125,13 +114,7 @@ func (n intNode) dec(d *Decoder) rows.Value {
 	return rows.Int(i)
 }
 func (intNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindInt:
-		return 2
-	case rows.KindDecimal, rows.KindFloat, rows.KindString, rows.KindBool:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindInt, rows.KindDecimal, rows.KindFloat, rows.KindString, rows.KindBool)
 }
 
 // ---- float, double
@@ -181,13 +164,7 @@ func (n floatNode) dec(d *Decoder) rows.Value {
 	return rows.Float(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 }
 func (floatNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindFloat:
-		return 2
-	case rows.KindInt, rows.KindDecimal, rows.KindString:
-		return 1
-	}
-	return 0
+	return score(k, rows.KindFloat, rows.KindInt, rows.KindDecimal, rows.KindString)
 }
 
 // ---- bytes, string, fixed, enum
@@ -233,15 +210,7 @@ func (bytesNode) dec(d *Decoder) rows.Value {
 	}
 	return rows.Null
 }
-func (bytesNode) match(k rows.Kind) int {
-	switch k {
-	case rows.KindBytes:
-		return 2
-	case rows.KindString:
-		return 1
-	}
-	return 0
-}
+func (bytesNode) match(k rows.Kind) int { return score(k, rows.KindBytes, rows.KindString) }
 
 type stringNode struct{}
 
@@ -335,12 +304,7 @@ func (n *enumNode) dec(d *Decoder) rows.Value {
 	}
 	return rows.String(n.symbols[i])
 }
-func (n *enumNode) match(k rows.Kind) int {
-	if k == rows.KindString {
-		return 2
-	}
-	return 0
-}
+func (n *enumNode) match(k rows.Kind) int { return score(k, rows.KindString) }
 
 // ---- array, map, record, union
 
@@ -404,12 +368,7 @@ func (n *arrayNode) dec(d *Decoder) rows.Value {
 	}
 	return rows.List(d.take(mark))
 }
-func (n *arrayNode) match(k rows.Kind) int {
-	if k == rows.KindList {
-		return 2
-	}
-	return 0
-}
+func (n *arrayNode) match(k rows.Kind) int { return score(k, rows.KindList) }
 
 // zeroSize reports types whose values may take no bytes (so a count cannot
 // be bounded by the data left).
@@ -462,12 +421,7 @@ func (n *mapNode) dec(d *Decoder) rows.Value {
 	}
 	return rows.MapOf(d.take(mark))
 }
-func (n *mapNode) match(k rows.Kind) int {
-	if k == rows.KindMap {
-		return 2
-	}
-	return 0
-}
+func (n *mapNode) match(k rows.Kind) int { return score(k, rows.KindMap) }
 
 type recordField struct {
 	name     string
@@ -582,12 +536,7 @@ func (n *recordNode) dec(d *Decoder) rows.Value {
 	}
 	return rows.MapOf(d.take(mark))
 }
-func (n *recordNode) match(k rows.Kind) int {
-	if k == rows.KindMap {
-		return 2
-	}
-	return 0
-}
+func (n *recordNode) match(k rows.Kind) int { return score(k, rows.KindMap) }
 
 type unionNode struct {
 	branches    []node
