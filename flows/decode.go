@@ -21,7 +21,15 @@ func ParseFile(path string) (*Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, src)
+	return ParseFileSource(plugin.Default, path, src)
+}
+
+// ParseFileSource is ParseWith for src read from the flow file at path: only
+// then are [[> PATH]] includes and core.Template files read, relative to
+// its folder. A flow given as text (an API request) never makes sluice
+// read local files.
+func ParseFileSource(reg *plugin.Registry, path string, src []byte) (*Flow, error) {
+	return parse(reg, path, src, true)
 }
 
 // Parse decodes a flow strictly against the default task registry and
@@ -33,10 +41,14 @@ func Parse(file string, src []byte) (*Flow, error) {
 
 // ParseWith is Parse with the task types of reg (nil: plugin.Default).
 func ParseWith(reg *plugin.Registry, file string, src []byte) (*Flow, error) {
+	return parse(reg, file, src, false)
+}
+
+func parse(reg *plugin.Registry, file string, src []byte, onDisk bool) (*Flow, error) {
 	if reg == nil {
 		reg = plugin.Default
 	}
-	d := &decoder{file: file, reg: reg}
+	d := &decoder{file: file, reg: reg, onDisk: onDisk}
 	f := d.flow(src)
 	if f != nil {
 		f.File, f.Source = file, src
@@ -65,6 +77,9 @@ type decoder struct {
 	reuseChildren bool
 	// templateDepth counts the core.Template files being decoded.
 	templateDepth int
+	// onDisk: the flow was read from file, whose folder includes and
+	// templates are read from (see ParseFileSource).
+	onDisk bool
 }
 
 type taskDefault struct {

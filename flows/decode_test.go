@@ -371,3 +371,18 @@ func TestParseTemplates(t *testing.T) {
 		}
 	}
 }
+
+// A flow given as text (an API request) never reads local files: its
+// includes and templates are errors.
+func TestParseTextReadsNoFiles(t *testing.T) {
+	_, err := flows.Parse("request", []byte("id: f\nnamespace: n\ntasks:\n  - id: r\n    type: core.Return\n    format: \"[[> /etc/passwd]]\"\n"+
+		"  - id: t\n    type: core.Template\n    namespace: n\n    templateId: x\n"))
+	for _, want := range []string{
+		`request:6:13: [[> /etc/passwd]]: includes are read only for flow files`,
+		`request:7:5: task "t": property "templateId": templates are read only for flow files`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q, got %v", want, err)
+		}
+	}
+}

@@ -136,7 +136,13 @@ func (e *Engine) masker() *mask.Masker {
 
 // parseStored decodes the flow stored with an execution.
 func (e *Engine) parseStored(ex *state.Execution) (*Flow, error) {
-	f, err := ParseWith(e.Registry, ex.FlowFile, []byte(ex.FlowSource))
+	parse := ParseWith
+	if st, err := os.Stat(ex.FlowFile); err == nil && st.Mode().IsRegular() {
+		// Run from a file (the CLI): its includes and templates resolve
+		// beside it again.
+		parse = ParseFileSource
+	}
+	f, err := parse(e.Registry, ex.FlowFile, []byte(ex.FlowSource))
 	if err != nil {
 		return nil, fmt.Errorf("stored flow of execution %s: %w", ex.ID, err)
 	}

@@ -26,11 +26,13 @@ func (d *decoder) includes(n *yaml.Node) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!str" && strings.Contains(n.Value, "[[>") {
-			dir := "."
-			if d.file != "" {
-				dir = filepath.Dir(d.file)
+			if !d.onDisk {
+				if m := includePattern.FindString(n.Value); m != "" {
+					d.errorf(n, "", "", "%s: includes are read only for flow files (sluice run or validate FILE); this flow was given as text", m)
+				}
+				return
 			}
-			n.Value = d.include(n, dir, n.Value, 0)
+			n.Value = d.include(n, filepath.Dir(d.file), n.Value, 0)
 		}
 	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
 		for _, c := range n.Content {

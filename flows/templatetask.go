@@ -62,6 +62,10 @@ func (d *decoder) expandTemplate(t *plugin.TaskDef, tp *Template, n *yaml.Node) 
 		d.errorf(n, t.ID, "templateId", "templates nested more than %d deep (a template using itself?)", maxTemplateDepth)
 		return
 	}
+	if !d.onDisk {
+		d.errorf(n, t.ID, "templateId", "templates are read only for flow files (sluice run or validate FILE, templates/ beside it); this flow was given as text")
+		return
+	}
 	path, err := findTemplate(d.file, tp.Namespace, tp.TemplateID)
 	if err != nil {
 		d.errorf(n, t.ID, "templateId", "%v", err)
@@ -72,7 +76,7 @@ func (d *decoder) expandTemplate(t *plugin.TaskDef, tp *Template, n *yaml.Node) 
 		d.errorf(n, t.ID, "templateId", "%v", err)
 		return
 	}
-	sub := &decoder{file: path, reg: d.reg, ids: d.ids, defaults: d.defaults, templateDepth: d.templateDepth + 1}
+	sub := &decoder{file: path, reg: d.reg, ids: d.ids, defaults: d.defaults, templateDepth: d.templateDepth + 1, onDisk: true}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		d.errorf(n, t.ID, "templateId", "template %s.%s (%s) is not a YAML mapping with id, namespace and tasks", tp.Namespace, tp.TemplateID, path)
