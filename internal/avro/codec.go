@@ -387,15 +387,16 @@ func (d *Decoder) bytes(n int64) []byte {
 // records): their count is not limited by the data left.
 const maxZeroSizeItems = 1 << 16
 
-// arena hands out value slices that stay valid until reset (the next row).
+// arena holds the items of the lists, maps and records of the row being
+// decoded: a stack they are pushed on while their container is read, and
+// the rows.Arena take copies them into, valid until reset (the next row).
 type arena struct {
-	chunks [][]rows.Value
-	ci, co int
-	stack  []rows.Value
+	rows.Arena
+	stack []rows.Value
 }
 
 func (a *arena) reset() {
-	a.ci, a.co = 0, 0
+	a.Reset()
 	a.stack = a.stack[:0]
 }
 
@@ -406,29 +407,11 @@ func (a *arena) push(v ...rows.Value) { a.stack = append(a.stack, v...) }
 func (d *Decoder) take(mark int) []rows.Value {
 	a := &d.ar
 	items := a.stack[mark:]
-	n := len(items)
 	defer func() { a.stack = a.stack[:mark] }()
 	if d.fresh {
 		return append([]rows.Value(nil), items...)
 	}
-	for {
-		if a.ci == len(a.chunks) {
-			a.chunks = append(a.chunks, make([]rows.Value, max(1024, n)))
-		}
-		c := a.chunks[a.ci]
-		if len(c)-a.co >= n {
-			out := c[a.co : a.co+n : a.co+n]
-			copy(out, items)
-			a.co += n
-			return out
-		}
-		if a.co == 0 {
-			a.chunks[a.ci] = make([]rows.Value, n)
-			continue
-		}
-		a.ci++
-		a.co = 0
-	}
+	return a.Copy(items)
 }
 
 // Fields returns the names of the record's fields, in order.

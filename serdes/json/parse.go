@@ -53,12 +53,11 @@ func skipSpace(b []byte, i int) int {
 // container items live in arenas reset per record, so a steady stream of
 // records allocates nothing.
 type parser struct {
-	data   []byte
-	str    []byte // unescaped strings; capacity >= len(data), never regrown mid-record
-	chunks [][]rows.Value
-	ci, co int          // current chunk, offset in it
-	stack  []rows.Value // items of containers being built
-	depth  int
+	data  []byte
+	str   []byte       // unescaped strings; capacity >= len(data), never regrown mid-record
+	arena rows.Arena   // items of finished containers
+	stack []rows.Value // items of containers being built
+	depth int
 }
 
 func (p *parser) reset(data []byte) {
@@ -67,33 +66,13 @@ func (p *parser) reset(data []byte) {
 		p.str = make([]byte, 0, len(data)+len(data)/4)
 	}
 	p.str = p.str[:0]
-	p.ci, p.co = 0, 0
+	p.arena.Reset()
 	p.stack = p.stack[:0]
 	p.depth = 0
 }
 
 // alloc copies items into arena memory that stays valid until reset.
-func (p *parser) alloc(items []rows.Value) []rows.Value {
-	n := len(items)
-	for {
-		if p.ci == len(p.chunks) {
-			p.chunks = append(p.chunks, make([]rows.Value, max(1024, n)))
-		}
-		c := p.chunks[p.ci]
-		if len(c)-p.co >= n {
-			out := c[p.co : p.co+n : p.co+n]
-			copy(out, items)
-			p.co += n
-			return out
-		}
-		if p.co == 0 { // a fresh chunk too small: replace it
-			p.chunks[p.ci] = make([]rows.Value, n)
-			continue
-		}
-		p.ci++
-		p.co = 0
-	}
-}
+func (p *parser) alloc(items []rows.Value) []rows.Value { return p.arena.Copy(items) }
 
 // parseString parses the string starting at data[i] == '"'. It returns the
 // content (aliased or unescaped into the arena) and the offset after the
