@@ -57,6 +57,9 @@ type kestraRun struct {
 	server string // non-empty: needs a server (why); validated only
 	// inputErr: the run is refused for its inputs (expect checks the error)
 	inputErr bool
+	// registry, when set, decodes and runs the flow (Java test classes
+	// written in Go for the row); nil is plugin.Default.
+	registry func() *plugin.Registry
 	known    *known
 	expect   func(c *check)
 }
@@ -371,6 +374,15 @@ func kestraRuns() []kestraRun {
 				c.outputIs("env", nil, "value", "true Pass by env")
 				c.outputIs("global", nil, "value", "string 1 true")
 			}},
+		{name: "task-defaults", flow: "tests/task-defaults.yaml", java: "TaskDefaultsCaseTest.taskDefaults",
+			registry: taskDefaultsCaseTestTypes,
+			expect: func(c *check) {
+				c.taskRuns(8)
+				for i, want := range map[int][2]string{0: {"first", "1"}, 1: {"second", "2"}, 2: {"third", "3"}, 4: {"err-first", "1"}, 5: {"err-second", "2"}, 6: {"err-third", "3"}} {
+					c.taskIDAt(i, want[0])
+					c.equal(fmt.Sprintf("outputs.def of task run %d", i), c.outputAt(i, "def"), want[1])
+				}
+			}},
 		{name: "with-template", flow: "tests/with-template.yaml", java: "TemplateTest.withTemplate",
 			inputs: map[string]any{"with-string": "myString", "with-optional": "myOpt"},
 			expect: func(c *check) {
@@ -469,12 +481,23 @@ func TestKestraTableCoversEveryFlow(t *testing.T) {
 }
 
 func runKestra(t *testing.T, r kestraRun, path string) (c *check) {
-	env := flowtest.New(t)
+	var env *flowtest.Env
+	var reg *plugin.Registry
+	if r.registry != nil {
+		reg = r.registry()
+		env = flowtest.New(t, reg)
+	} else {
+		env = flowtest.New(t)
+	}
 	env.Engine.LogLevel = slog.LevelDebug - 4 // Kestra's TRACE
 	env.Engine.Globals = map[string]any{"string": "string", "int": 1, "bool": true}
 	env.Engine.Envs = map[string]string{"test1": "true", "test2": "Pass by env"}
 	c = &check{t: t, env: env}
-	f, err := flows.ParseFile(path)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := flows.ParseFileSource(reg, path, src)
 	if err != nil {
 		c.errorf("rejected: %v", err)
 		return c
@@ -961,4 +984,32 @@ tasks:
 	if got := env.Output(ex, "last", "value"); got != "[]" {
 		t.Errorf("an optional input not given renders %q, want empty", got)
 	}
+}
+
+// taskDefaultsCaseTestTypes registers TaskDefaultsCaseTest's Java test
+// classes, DefaultSequential1..3: a Sequential with a def property that it
+// outputs, so that the taskDefaults of tests/task-defaults.yaml are seen.
+func taskDefaultsCaseTestTypes() *plugin.Registry {
+	reg := plugin.Default.Clone()
+	for i := 1; i <= 3; i++ {
+		reg.Register(plugin.Info{
+			ID:       fmt.Sprintf("test.DefaultSequential%d", i),
+			Aliases:  []string{fmt.Sprintf("io.kestra.core.runners.TaskDefaultsCaseTest$DefaultSequential%d", i)},
+			New:      func() any { return &defaultSequential{} },
+			Flowable: true,
+			Outputs:  []plugin.Output{{Name: "def"}},
+		})
+	}
+	return reg
+}
+
+type defaultSequential struct {
+	Tasks []*plugin.TaskDef `yaml:"tasks" required:"true"`
+	Def   string            `yaml:"def"`
+}
+
+func (d *defaultSequential) ChildTasks() [][]*plugin.TaskDef { return [][]*plugin.TaskDef{d.Tasks} }
+
+func (d *defaultSequential) Plan(context.Context, *plugin.RunContext) (*plugin.Plan, error) {
+	return &plugin.Plan{Groups: []plugin.Group{{Tasks: d.Tasks}}, Concurrent: 1, Outputs: plugin.Outputs{"def": d.Def}}, nil
 }
