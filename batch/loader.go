@@ -76,6 +76,15 @@ type Options struct {
 	// is already there loads nothing (loadid.go). Empty: no bookkeeping.
 	LoadID     string
 	LoadsTable string
+	// CreateTable creates Table from the input's schema when it is
+	// missing; Recreate drops and creates it; OnNewColumn (NewColumnFail,
+	// NewColumnAdd, NewColumnIgnore) handles input fields an existing
+	// Table lacks; DDLOnly returns the DDL in Result.DDL and loads
+	// nothing (createtable.go).
+	CreateTable bool
+	Recreate    bool
+	OnNewColumn string
+	DDLOnly     bool
 }
 
 // Source opens the input; it is called again when a whole-load retry
@@ -96,6 +105,9 @@ type Result struct {
 	// before (a restart after a crash): nothing was written, and Rows is
 	// what that load committed.
 	AlreadyLoaded bool
+	// DDL is what the load ran (or with DDLOnly would run) to create or
+	// widen the target.
+	DDL []string
 }
 
 // Error is a failed load; Committed rows stayed in the target (always 0
@@ -129,6 +141,9 @@ type loader struct {
 	staged bool
 	stage  string
 	sink   sink
+
+	created []colType // the columns of a table this load creates
+	ddlInTx []string  // DDL run inside the load's transaction
 }
 
 // Load writes the rows src yields into the target described by o.
@@ -163,6 +178,11 @@ func Load(ctx context.Context, db *sql.DB, src Source, o Options) (Result, error
 	if o.Transaction != TxAll && o.Transaction != TxChunk {
 		return Result{}, fmt.Errorf("transaction %q: expected all or chunk", o.Transaction)
 	}
+	switch o.OnNewColumn {
+	case "", NewColumnFail, NewColumnAdd, NewColumnIgnore:
+	default:
+		return Result{}, fmt.Errorf("onNewColumn %q: expected fail, add or ignore", o.OnNewColumn)
+	}
 	l := &loader{db: db, src: src, o: o, log: o.Logger}
 	return l.run(ctx)
 }
@@ -184,6 +204,10 @@ func (l *loader) run(ctx context.Context) (res Result, err error) {
 	// an error in the middle of a bulk load some servers (Babelfish) leave
 	// it unusable.
 	defer func() { l.sess.close(l.stage, err != nil) }()
+	ddl, err := l.prepareTable(ctx, r.Schema())
+	if err != nil || l.o.DDLOnly {
+		return Result{DDL: ddl}, err
+	}
 	if err := l.plan(ctx, r.Schema()); err != nil {
 		return Result{}, err
 	}
@@ -192,7 +216,9 @@ func (l *loader) run(ctx context.Context) (res Result, err error) {
 	}
 	l.log.Debug("batch load", "table", l.table, "method", l.sink.name(), "transaction", l.o.Transaction, "mode", string(l.o.Mode), "chunk", l.o.Chunk)
 	if l.o.Transaction == TxChunk {
-		return l.runChunks(ctx, r)
+		res, err = l.runChunks(ctx, r)
+		res.DDL = ddl
+		return res, err
 	}
 	for attempt := 1; ; attempt++ {
 		if r == nil {
@@ -201,6 +227,7 @@ func (l *loader) run(ctx context.Context) (res Result, err error) {
 			}
 		}
 		res, err = l.attemptAll(ctx, r)
+		res.DDL = ddl
 		r.Close()
 		r = nil
 		res.Retries = attempt - 1
@@ -350,6 +377,9 @@ func (l *loader) attemptAll(ctx context.Context, r rows.Reader) (Result, error) 
 			res.Rows, res.AlreadyLoaded = n, true
 			return res, nil
 		}
+	}
+	if err := l.runDDLInTx(ctx, tx); err != nil {
+		return res, err
 	}
 	if l.o.Mode == dialect.TruncateInsert {
 		if _, err := tx.ExecContext(ctx, l.o.Dialect.DeleteAllSQL(l.table)); err != nil {
@@ -510,7 +540,7 @@ func (l *loader) plan(ctx context.Context, in *rows.Schema) error {
 		return errors.New("nothing to load into: set table or sql")
 	}
 	if l.plain {
-		cts, err := l.sess.columnTypes(ctx, d, l.table, names)
+		cts, err := l.targetColumns(ctx, names)
 		if err != nil {
 			return err
 		}

@@ -200,3 +200,93 @@ func (d *mysqlDialect) ErrorCodes(err error) (codes []string) {
 	}
 	return codes
 }
+
+// Creating tables (batch/createtable.go). MySQL and MariaDB commit the
+// open transaction at CREATE and DROP TABLE: a created table stays when
+// the load that created it fails.
+var _ TableCreator = (*mysqlDialect)(nil)
+
+func (d *mysqlDialect) TransactionalDDL() bool { return false }
+
+// NullSQL says NULL explicitly: without it a TIMESTAMP column is NOT NULL
+// with a default where explicit_defaults_for_timestamp is off.
+func (d *mysqlDialect) NullSQL(nullable bool) string {
+	if nullable {
+		return "NULL"
+	}
+	return "NOT NULL"
+}
+
+func (d *mysqlDialect) TableExistsSQL(table string) (string, []any) {
+	name, schema := splitTable(table)
+	q := "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = "
+	if schema != "" {
+		return q + "?", []any{name, schema}
+	}
+	return q + "DATABASE()", []any{name}
+}
+
+// ColumnType: TEXT and BLOB of unknown length are LONGTEXT and LONGBLOB
+// (4 GB, no value is cut); a known length up to 16383 characters is
+// VARCHAR(n) (the row-size limit is 65535 bytes; utf8mb4 takes up to 4 a
+// character); TIMESTAMP (an instant, 1970 to 2038) for zoned timestamps,
+// DATETIME for wall-clock ones.
+func (d *mysqlDialect) ColumnType(t Type) (string, error) {
+	unsigned := ""
+	if t.Unsigned {
+		unsigned = " UNSIGNED"
+	}
+	switch t.Kind {
+	case rows.KindBool:
+		return "BOOLEAN", nil
+	case rows.KindInt:
+		switch {
+		case t.Bits == 8:
+			return "TINYINT" + unsigned, nil
+		case t.Bits == 16:
+			return "SMALLINT" + unsigned, nil
+		case t.Bits == 24:
+			return "MEDIUMINT" + unsigned, nil
+		case t.Bits == 32:
+			return "INT" + unsigned, nil
+		}
+		return "BIGINT", nil
+	case rows.KindDecimal:
+		if t.Unsigned && t.Precision == 20 && t.Scale == 0 {
+			return "BIGINT UNSIGNED", nil
+		}
+		return decimalType("DECIMAL", t, 65, "", 30)
+	case rows.KindFloat:
+		if t.Float32 {
+			return "FLOAT", nil
+		}
+		return "DOUBLE", nil
+	case rows.KindString:
+		switch {
+		case t.JSON:
+			return "JSON", nil
+		case fixedLength(t) && t.Length <= 255:
+			return sized("CHAR", t.Length), nil
+		case t.Length > 0 && t.Length <= 16383:
+			return sized("VARCHAR", t.Length), nil
+		}
+		return "LONGTEXT", nil
+	case rows.KindBytes:
+		switch {
+		case fixedLength(t) && t.Length <= 255:
+			return sized("BINARY", t.Length), nil
+		case t.Length > 0 && t.Length <= 4096 && t.Name == "VARBINARY":
+			return sized("VARBINARY", t.Length), nil
+		}
+		return "LONGBLOB", nil
+	case rows.KindDate:
+		return "DATE", nil
+	case rows.KindTime:
+		return sized("TIME", t.Scale), nil
+	case rows.KindTimestamp:
+		return sized("DATETIME", t.Scale), nil
+	case rows.KindTimestampTZ:
+		return sized("TIMESTAMP", t.Scale), nil
+	}
+	return "", unsupportedKind(t)
+}

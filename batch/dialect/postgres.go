@@ -85,3 +85,64 @@ func (d *postgresDialect) ErrorCodes(err error) []string {
 	}
 	return nil
 }
+
+// Creating tables (batch/createtable.go): PostgreSQL's DDL is
+// transactional, so the table is created (and with recreate dropped) in
+// the load's own transaction.
+var _ TableCreator = (*postgresDialect)(nil)
+
+func (d *postgresDialect) TransactionalDDL() bool { return true }
+
+func (d *postgresDialect) TableExistsSQL(table string) (string, []any) {
+	return "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 ELSE 1 END", []any{d.QuoteTable(table)}
+}
+
+// ColumnType: JSON, not JSONB, keeps the text of a document as it came
+// (JSONB reorders keys and drops duplicates); unsigned integers widen to
+// the next signed type; NUMERIC without digits when the source had none.
+func (d *postgresDialect) ColumnType(t Type) (string, error) {
+	switch t.Kind {
+	case rows.KindBool:
+		return "BOOLEAN", nil
+	case rows.KindInt:
+		bits := t.Bits
+		if t.Unsigned {
+			bits *= 2
+		}
+		switch {
+		case bits > 0 && bits <= 16:
+			return "SMALLINT", nil
+		case bits > 0 && bits <= 32:
+			return "INTEGER", nil
+		}
+		return "BIGINT", nil
+	case rows.KindDecimal:
+		return decimalType("NUMERIC", t, 1000, "NUMERIC", 0)
+	case rows.KindFloat:
+		if t.Float32 {
+			return "REAL", nil
+		}
+		return "DOUBLE PRECISION", nil
+	case rows.KindString:
+		switch {
+		case t.JSON:
+			return "JSON", nil
+		case fixedLength(t):
+			return sized("CHAR", t.Length), nil
+		case t.Length > 0 && t.Length <= 10485760:
+			return sized("VARCHAR", t.Length), nil
+		}
+		return "TEXT", nil
+	case rows.KindBytes:
+		return "BYTEA", nil
+	case rows.KindDate:
+		return "DATE", nil
+	case rows.KindTime:
+		return sized("TIME", t.Scale), nil
+	case rows.KindTimestamp:
+		return sized("TIMESTAMP", t.Scale), nil
+	case rows.KindTimestampTZ:
+		return sized("TIMESTAMPTZ", t.Scale), nil
+	}
+	return "", unsupportedKind(t)
+}

@@ -93,3 +93,52 @@ func (d *sqliteDialect) ErrorCodes(err error) []string {
 	}
 	return nil
 }
+
+// Creating tables (batch/createtable.go): SQLite's DDL is transactional.
+// Its declared types only set an affinity; sluice declares the names its
+// own Classify reads back as the field's kind (DECIMAL(p,s), DATE,
+// TIMESTAMP, TIMESTAMPTZ, BOOLEAN), so a later Query returns the same
+// kinds.
+var _ TableCreator = (*sqliteDialect)(nil)
+
+func (d *sqliteDialect) TransactionalDDL() bool { return true }
+
+func (d *sqliteDialect) TableExistsSQL(table string) (string, []any) {
+	name, schema := splitTable(table)
+	master := "sqlite_master"
+	if schema != "" {
+		master = d.QuoteIdent(schema) + ".sqlite_master"
+	}
+	return "SELECT count(*) FROM " + master + " WHERE type IN ('table', 'view') AND name = ?", []any{name}
+}
+
+func (d *sqliteDialect) ColumnType(t Type) (string, error) {
+	switch t.Kind {
+	case rows.KindBool:
+		return "BOOLEAN", nil
+	case rows.KindInt:
+		return "INTEGER", nil
+	case rows.KindDecimal:
+		return decimalType("DECIMAL", t, 1000, "NUMERIC", 0)
+	case rows.KindFloat:
+		return "DOUBLE", nil
+	case rows.KindString:
+		if t.JSON {
+			return "JSON", nil
+		}
+		return "TEXT", nil
+	case rows.KindBytes:
+		return "BLOB", nil
+	case rows.KindDate:
+		return "DATE", nil
+	case rows.KindTime:
+		return "TIME", nil
+	case rows.KindTimestamp:
+		return "TIMESTAMP", nil
+	case rows.KindTimestampTZ:
+		return "TIMESTAMPTZ", nil
+	case rows.KindAny, rows.KindNull:
+		return "BLOB", nil // BLOB affinity: every value stored as it is
+	}
+	return "", unsupportedKind(t)
+}

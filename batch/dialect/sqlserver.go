@@ -197,3 +197,72 @@ func (d *sqlserverDialect) ErrorCodes(err error) []string {
 	}
 	return nil
 }
+
+// Creating tables (batch/createtable.go): SQL Server's DDL is
+// transactional, so the table is created (and with recreate dropped) in
+// the load's own transaction.
+var _ TableCreator = (*sqlserverDialect)(nil)
+
+func (d *sqlserverDialect) TransactionalDDL() bool { return true }
+
+func (d *sqlserverDialect) TableExistsSQL(table string) (string, []any) {
+	return "SELECT CASE WHEN OBJECT_ID(@p1) IS NULL THEN 0 ELSE 1 END", []any{d.QuoteTable(table)}
+}
+
+// AddColumnSQL: T-SQL's ALTER TABLE … ADD has no COLUMN keyword.
+func (d *sqlserverDialect) AddColumnSQL(table, def string) string {
+	return "ALTER TABLE " + d.QuoteTable(table) + " ADD " + def
+}
+
+// ColumnType: NVARCHAR for text (Unicode whatever the collation), MAX
+// beyond 4000 characters or when the length is unknown; DATETIME2 and
+// DATETIMEOFFSET with the source's fractional digits; unsigned integers
+// widen (TINYINT is 0..255 already).
+func (d *sqlserverDialect) ColumnType(t Type) (string, error) {
+	switch t.Kind {
+	case rows.KindBool:
+		return "BIT", nil
+	case rows.KindInt:
+		switch {
+		case t.Bits == 8 && t.Unsigned:
+			return "TINYINT", nil
+		case t.Bits == 8 || t.Bits == 16 && !t.Unsigned:
+			return "SMALLINT", nil
+		case t.Bits > 0 && t.Bits <= 32 && !(t.Bits == 32 && t.Unsigned):
+			return "INT", nil
+		}
+		return "BIGINT", nil
+	case rows.KindDecimal:
+		return decimalType("DECIMAL", t, 38, "", 18)
+	case rows.KindFloat:
+		if t.Float32 {
+			return "REAL", nil
+		}
+		return "FLOAT", nil
+	case rows.KindString:
+		switch {
+		case fixedLength(t) && t.Length <= 4000:
+			return sized("NCHAR", t.Length), nil
+		case !t.JSON && t.Length > 0 && t.Length <= 4000:
+			return sized("NVARCHAR", t.Length), nil
+		}
+		return "NVARCHAR(MAX)", nil
+	case rows.KindBytes:
+		switch {
+		case fixedLength(t) && t.Length <= 8000:
+			return sized("BINARY", t.Length), nil
+		case t.Length > 0 && t.Length <= 8000:
+			return sized("VARBINARY", t.Length), nil
+		}
+		return "VARBINARY(MAX)", nil
+	case rows.KindDate:
+		return "DATE", nil
+	case rows.KindTime:
+		return sized("TIME", t.Scale), nil
+	case rows.KindTimestamp:
+		return sized("DATETIME2", t.Scale), nil
+	case rows.KindTimestampTZ:
+		return sized("DATETIMEOFFSET", t.Scale), nil
+	}
+	return "", unsupportedKind(t)
+}

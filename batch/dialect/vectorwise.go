@@ -3,6 +3,7 @@ package dialect
 import (
 	"github.com/sluicehq/sluice/internal/jdbcurl"
 	_ "github.com/sluicehq/sluice/internal/odbc" // registers driver "odbc" (unixODBC, loaded at run time)
+	"github.com/sluicehq/sluice/internal/rows"
 )
 
 // Vectorwise is Actian Vectorwise (Vector, Ingres), through the system's
@@ -72,4 +73,72 @@ func (d *vectorwiseDialect) ApplyStageSQL(mode Mode, target, stage string, cols,
 func (d *vectorwiseDialect) PrimaryKeySQL(table string) (string, []any) {
 	name, _ := splitTable(table)
 	return "SELECT column_name FROM iicolumns WHERE table_name = ? AND key_sequence > 0 ORDER BY key_sequence", []any{name}
+}
+
+// Creating tables (batch/createtable.go). Vectorwise (Ingres) runs DDL
+// inside transactions, but sluice has not tested a rollback of it there:
+// the table is created and committed before the load.
+var _ TableCreator = (*vectorwiseDialect)(nil)
+
+func (d *vectorwiseDialect) TransactionalDDL() bool { return false }
+
+func (d *vectorwiseDialect) TableExistsSQL(table string) (string, []any) {
+	name, _ := splitTable(table)
+	return "SELECT count(*) FROM iitables WHERE table_name = ?", []any{name}
+}
+
+// ColumnType: Vector tables have no LONG NVARCHAR or LONG BYTE, so text
+// and binary of unknown length take the largest NVARCHAR (16000
+// characters) and VARBYTE (32000 bytes); ANSIDATE is the standard DATE (Ingres' DATE may be INGRESDATE).
+func (d *vectorwiseDialect) ColumnType(t Type) (string, error) {
+	switch t.Kind {
+	case rows.KindBool:
+		return "BOOLEAN", nil
+	case rows.KindInt:
+		bits := t.Bits
+		if t.Unsigned {
+			bits *= 2
+		}
+		switch {
+		case bits > 0 && bits <= 8:
+			return "TINYINT", nil
+		case bits > 0 && bits <= 16:
+			return "SMALLINT", nil
+		case bits > 0 && bits <= 32:
+			return "INTEGER", nil
+		}
+		return "BIGINT", nil
+	case rows.KindDecimal:
+		return decimalType("DECIMAL", t, 38, "", 18)
+	case rows.KindFloat:
+		if t.Float32 {
+			return "FLOAT4", nil
+		}
+		return "FLOAT8", nil
+	case rows.KindString:
+		switch {
+		case fixedLength(t) && t.Length <= 32000:
+			return sized("NCHAR", t.Length), nil
+		case t.Length > 0 && t.Length <= 16000:
+			return sized("NVARCHAR", t.Length), nil
+		}
+		return "NVARCHAR(16000)", nil
+	case rows.KindBytes:
+		switch {
+		case fixedLength(t) && t.Length <= 32000:
+			return sized("BYTE", t.Length), nil
+		case t.Length > 0 && t.Length <= 32000:
+			return sized("VARBYTE", t.Length), nil
+		}
+		return "VARBYTE(32000)", nil
+	case rows.KindDate:
+		return "ANSIDATE", nil
+	case rows.KindTime:
+		return sized("TIME", t.Scale) + " WITHOUT TIME ZONE", nil
+	case rows.KindTimestamp:
+		return sized("TIMESTAMP", t.Scale) + " WITHOUT TIME ZONE", nil
+	case rows.KindTimestampTZ:
+		return sized("TIMESTAMP", t.Scale) + " WITH TIME ZONE", nil
+	}
+	return "", unsupportedKind(t)
 }

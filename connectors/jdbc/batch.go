@@ -21,9 +21,13 @@ type Batch struct {
 	Columns     []string `yaml:"columns" doc:"Target columns (with table). When every name is an input field, values are taken by name; otherwise the input fields fill them in order."`
 	Chunk       int      `yaml:"chunk" default:"1000" doc:"Rows per round trip; with transaction: chunk, rows per transaction."`
 	Transaction string   `yaml:"transaction" enum:"all,chunk" default:"all" doc:"all: one transaction, nothing is committed if the load fails. chunk: commit after each chunk (Kestra's behaviour); the error says how many rows were committed."`
-	Mode        string   `yaml:"mode" enum:"insert,truncate_insert,replace,merge" default:"insert" doc:"insert: add rows. truncate_insert: empty the table first, in the same transaction. replace: delete the rows whose keys match an input row, then insert. merge: update matching rows, insert the others (upsert). replace and merge load through a temporary table and need table or a plain INSERT."`
-	Keys        []string `yaml:"keys" doc:"Key columns for replace and merge (default: the table's primary key)."`
-	Method      string   `yaml:"method" enum:"auto,insert,row" default:"auto" doc:"Write path of plain inserts. auto: the server's bulk protocol (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL, ODBC parameter arrays). insert: multi-row INSERT statements (MySQL: literal values under max_allowed_packet; others: bind parameters under the server's limit). row: one parameterised INSERT per row."`
+	Mode        string   `yaml:"mode" enum:"insert,truncate_insert,replace,merge,recreate" default:"insert" doc:"insert: add rows. truncate_insert: empty the table first, in the same transaction. replace: delete the rows whose keys match an input row, then insert. merge: update matching rows, insert the others (upsert). replace and merge load through a temporary table and need table or a plain INSERT. recreate (with table): drop the table if it exists and create it from the input's schema, then insert (in the load's transaction on PostgreSQL, SQL Server and SQLite; committed before the load on MySQL/MariaDB and Vectorwise)."`
+	Keys        []string `yaml:"keys" doc:"Key columns for replace and merge (default: the table's primary key); also the primary key of a table Batch creates."`
+
+	CreateTable *bool  `yaml:"createTable" doc:"With table: create the table from the input's schema when it is missing (default true; docs/jdbc.md lists the column types per server). false: the table must exist. Never for sql."`
+	DDLOnly     bool   `yaml:"ddlOnly" doc:"Only log the DDL the load would run (CREATE TABLE, DROP TABLE, ALTER TABLE ... ADD) and output it as ddl; change nothing and load no row."`
+	OnNewColumn string `yaml:"onNewColumn" enum:"fail,add,ignore" default:"fail" doc:"With table and no columns, when the table exists without a column for some input fields: fail the load, add the columns (ALTER TABLE ... ADD, nullable, committed before the load), or ignore those fields."`
+	Method      string `yaml:"method" enum:"auto,insert,row" default:"auto" doc:"Write path of plain inserts. auto: the server's bulk protocol (PostgreSQL COPY, SQL Server bulk copy, MySQL LOAD DATA LOCAL, ODBC parameter arrays). insert: multi-row INSERT statements (MySQL: literal values under max_allowed_packet; others: bind parameters under the server's limit). row: one parameterised INSERT per row."`
 
 	ExactlyOnce bool   `yaml:"exactlyOnce" default:"true" doc:"With transaction: all, record the task run's load in a bookkeeping table of the target (loadsTable) inside the load's own transaction, and load nothing when a restart finds it there: a crash between the commit and the end of the task run never loads the rows twice. false: no table, no check (docs/jdbc.md)."`
 	LoadsTable  string `yaml:"loadsTable" default:"sluice_loads" doc:"The bookkeeping table of exactlyOnce (created when missing: load_id VARCHAR(255) PRIMARY KEY, rows_loaded BIGINT, loaded_at VARCHAR(40)); may be schema-qualified."`
@@ -51,8 +55,15 @@ func (b *Batch) validate(o *ODBC) error {
 	if len(b.Columns) > 0 && b.Table == "" {
 		errs = append(errs, errors.New("columns needs table"))
 	}
-	if len(b.Keys) > 0 && b.Mode != "merge" && b.Mode != "replace" {
-		errs = append(errs, fmt.Errorf("keys is only used by mode merge or replace, not %q", b.Mode))
+	creates := b.Table != "" && (b.CreateTable == nil || *b.CreateTable || b.Mode == "recreate")
+	if len(b.Keys) > 0 && b.Mode != "merge" && b.Mode != "replace" && !creates {
+		errs = append(errs, fmt.Errorf("keys is only used by mode merge or replace, or as the primary key of a table created with createTable, not %q", b.Mode))
+	}
+	if b.Table == "" && (b.Mode == "recreate" || b.CreateTable != nil && *b.CreateTable) {
+		errs = append(errs, errors.New("createTable and mode recreate need table: a sql statement never creates a table"))
+	}
+	if b.Table == "" && b.DDLOnly {
+		errs = append(errs, errors.New("ddlOnly needs table"))
 	}
 	if b.Chunk < 0 {
 		errs = append(errs, errors.New("chunk must be positive"))
@@ -127,6 +138,10 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 		Columns:     b.Columns,
 		SQL:         b.SQL,
 		Mode:        dialect.Mode(orDefault(b.Mode, "insert")),
+		CreateTable: b.Table != "" && (b.CreateTable == nil || *b.CreateTable),
+		Recreate:    b.Mode == "recreate",
+		OnNewColumn: b.OnNewColumn,
+		DDLOnly:     b.DDLOnly,
 		Keys:        b.Keys,
 		Transaction: orDefault(b.Transaction, batch.TxAll),
 		Chunk:       b.Chunk,
@@ -135,6 +150,9 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 		Location:    s.loc,
 		Logger:      rc.Logger(),
 		Progress:    prog,
+	}
+	if opts.Recreate {
+		opts.Mode = dialect.Insert
 	}
 	if b.ExactlyOnce {
 		// The task run's identity survives a restart (same execution, same
@@ -150,6 +168,15 @@ func (b *Batch) run(ctx context.Context, rc *plugin.RunContext, o *ODBC) (plugin
 		return r, nil
 	}
 	res, err := batch.Load(ctx, s.db, src, opts)
+	if err == nil && b.DDLOnly {
+		if len(res.DDL) == 0 {
+			rc.Logger().Info("ddlOnly: the table exists and needs no change", "table", b.Table)
+		}
+		for _, q := range res.DDL {
+			rc.Logger().Info("ddlOnly: the load would run", "sql", q)
+		}
+		return plugin.Outputs{"rowCount": int64(0), "updatedCount": int64(0), "ddl": ddlText(res.DDL)}, nil
+	}
 	if err != nil {
 		target := b.Table
 		if target == "" {
@@ -170,4 +197,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// ddlText is the statements as a script, each ended by a semicolon.
+func ddlText(stmts []string) string {
+	if len(stmts) == 0 {
+		return ""
+	}
+	return strings.Join(stmts, ";\n") + ";"
 }

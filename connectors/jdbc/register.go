@@ -98,6 +98,7 @@ var queryOutputs = []plugin.Output{
 var batchOutputs = []plugin.Output{
 	{Name: "rowCount", Doc: "Number of input rows written and committed."},
 	{Name: "updatedCount", Doc: "Number of rows the server reports as affected (MySQL counts an updated row twice in merge mode)."},
+	{Name: "ddl", Doc: "With ddlOnly: the statements the load would run to create, recreate or widen the table (empty when none)."},
 }
 
 const queryDoc = `Runs one SQL statement. With store: true the rows stream into a row file

@@ -22,7 +22,7 @@ func TestRegistered(t *testing.T) {
 			}
 			want := map[string][]string{
 				"Query": {"url", "username", "password", "timeZoneId", "sql", "fetchOne", "fetch", "store", "fetchSize"},
-				"Batch": {"url", "username", "password", "timeZoneId", "from", "sql", "table", "columns", "chunk", "transaction", "mode", "keys", "method", "exactlyOnce", "loadsTable", "retryCodes", "retryMessages", "retryMaxAttempts", "retryInterval"},
+				"Batch": {"url", "username", "password", "timeZoneId", "from", "sql", "table", "columns", "chunk", "transaction", "mode", "keys", "createTable", "ddlOnly", "onNewColumn", "method", "exactlyOnce", "loadsTable", "retryCodes", "retryMessages", "retryMaxAttempts", "retryInterval"},
 			}[kind]
 			if d.id == "vectorwise" {
 				want = append(want, "driver", "odbcConnectionString")

@@ -279,7 +279,9 @@ func TestBatchValidation(t *testing.T) {
 		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f"}, "set sql"},
 		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f", SQL: "x", Table: "t"}, "not both"},
 		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f", SQL: "x", Columns: []string{"a"}}, "columns needs table"},
-		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f", Table: "t", Keys: []string{"a"}, Mode: "insert"}, "keys is only used"},
+		// keys with insert: the primary key of a created table, unless createTable is off.
+		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f", Table: "t", Keys: []string{"a"}, Mode: "insert", CreateTable: &no}, "keys is only used"},
+		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db"}, From: "f", SQL: "x", Keys: []string{"a"}, Mode: "insert"}, "keys is only used"},
 		{Batch{Connection: Connection{URL: "jdbc:mysql://h:x/db"}, From: "f", Table: "t"}, "port"},
 		{Batch{Connection: Connection{URL: "jdbc:sqlite:x.db", TimeZoneID: "Mars/Base"}, From: "f", Table: "t"}, "timeZoneId"},
 	}
