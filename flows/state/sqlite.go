@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers driver "sqlite"
+	"modernc.org/sqlite" // registers driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // busyTimeoutMS bounds how long a statement waits for another process
@@ -55,7 +56,40 @@ const (
 	sqlInsertLog      = `INSERT INTO logs (execution_id, task_run_id, task_id, time_us, level, message, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)`
 )
 
+// openSQLite opens the repository, retrying while another process holds
+// the file's lock at first open. SQLite answers SQLITE_BUSY at once,
+// without waiting out busy_timeout, in the moments when a fresh file is
+// switched to WAL or its WAL index is rebuilt: two commands started
+// together on a new state file (a run and an `executions list`) would
+// otherwise fail at random.
 func openSQLite(t sqliteTarget) (Repository, error) {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	wait := 5 * time.Millisecond
+	for {
+		repo, err := openSQLiteOnce(t)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return repo, err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (BUSY or
+// LOCKED, with any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+func openSQLiteOnce(t sqliteTarget) (Repository, error) {
 	w, err := sql.Open("sqlite", t.withParams(writerParams))
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", t.label, err)
