@@ -76,7 +76,7 @@ func CreateTableSQL(d dialect.Dialect, table string, in *rows.Schema, keys []str
 // columnDef is "name TYPE [NOT NULL]" for one field; key columns are
 // NOT NULL.
 func columnDef(tc dialect.TableCreator, f rows.Field, key bool) (string, error) {
-	typ, err := tc.ColumnType(dialect.FieldType(f))
+	typ, err := columnType(tc, f, key)
 	if err != nil {
 		return "", fmt.Errorf("field %q (%s): %w", f.Name, sourceType(f), err)
 	}
@@ -85,6 +85,14 @@ func columnDef(tc dialect.TableCreator, f rows.Field, key bool) (string, error) 
 		def += " " + n
 	}
 	return def, nil
+}
+
+// columnType is the dialect's type for field f, as a key column when key.
+func columnType(tc dialect.TableCreator, f rows.Field, key bool) (string, error) {
+	if kt, ok := tc.(dialect.KeyTypes); ok && key {
+		return kt.KeyColumnType(dialect.FieldType(f))
+	}
+	return tc.ColumnType(dialect.FieldType(f))
 }
 
 func sourceType(f rows.Field) string {
@@ -97,10 +105,14 @@ func sourceType(f rows.Field) string {
 // createdColumns are the target's column types as the dialect reads its
 // own DDL back: what a created table will report, known before it exists
 // (inside the load's transaction it cannot be asked).
-func createdColumns(tc dialect.TableCreator, in *rows.Schema) ([]colType, error) {
+func createdColumns(tc dialect.TableCreator, in *rows.Schema, keys []string) ([]colType, error) {
 	out := make([]colType, len(in.Fields))
 	for i, f := range in.Fields {
-		typ, err := tc.ColumnType(dialect.FieldType(f))
+		key := false
+		for _, k := range keys {
+			key = key || strings.EqualFold(k, f.Name)
+		}
+		typ, err := columnType(tc, f, key)
 		if err != nil {
 			return nil, fmt.Errorf("field %q (%s): %w", f.Name, sourceType(f), err)
 		}
@@ -162,7 +174,7 @@ func (l *loader) prepareTable(ctx context.Context, in *rows.Schema) ([]string, e
 		ddl = append(ddl, "DROP TABLE "+o.Dialect.QuoteTable(o.Table))
 	}
 	ddl = append(ddl, create)
-	if l.created, err = createdColumns(tc, src); err != nil {
+	if l.created, err = createdColumns(tc, src, o.Keys); err != nil {
 		return nil, permanentError{err}
 	}
 	if o.DDLOnly {

@@ -70,7 +70,7 @@ func TestCreateTableSQL(t *testing.T) {
 			}
 			// The dialect reads its own types back as the fields' kinds:
 			// the loader converts values to what the created table holds.
-			cts, err := createdColumns(d.(dialect.TableCreator), typedSchema)
+			cts, err := createdColumns(d.(dialect.TableCreator), typedSchema, []string{"id"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,4 +132,66 @@ func TestAddColumnSQL(t *testing.T) {
 			t.Errorf("%s: %s, want %s", name, got, want)
 		}
 	}
+}
+
+// TestKeyColumnTypes: text and binary keys get indexable types on MySQL
+// and SQL Server.
+func TestKeyColumnTypes(t *testing.T) {
+	in := &rows.Schema{Fields: []rows.Field{
+		{Name: "k", Kind: rows.KindString, SourceType: "TEXT"},
+		{Name: "b", Kind: rows.KindBytes, SourceType: "BLOB"},
+		{Name: "v", Kind: rows.KindString, SourceType: "TEXT", Nullable: true},
+	}}
+	for name, want := range map[string]string{
+		dialect.MySQL:     "CREATE TABLE `t` (\n  `k` VARCHAR(255) NOT NULL,\n  `b` VARBINARY(255) NOT NULL,\n  `v` LONGTEXT NULL,\n  PRIMARY KEY (`k`, `b`)\n)",
+		dialect.SQLServer: "CREATE TABLE [t] (\n  [k] NVARCHAR(450) NOT NULL,\n  [b] VARBINARY(900) NOT NULL,\n  [v] NVARCHAR(MAX),\n  PRIMARY KEY ([k], [b])\n)",
+		dialect.Postgres:  "CREATE TABLE \"t\" (\n  \"k\" TEXT NOT NULL,\n  \"b\" BYTEA NOT NULL,\n  \"v\" TEXT,\n  PRIMARY KEY (\"k\", \"b\")\n)",
+	} {
+		got, err := CreateTableSQL(dialect.MustGet(name), "t", in, []string{"k", "b"})
+		if err != nil || got != want {
+			t.Errorf("%s: %v\n%s\nwant\n%s", name, err, got, want)
+		}
+		cts, err := createdColumns(dialect.MustGet(name).(dialect.TableCreator), in, []string{"k", "b"})
+		if err != nil || cts[0].typ.Kind != rows.KindString || cts[1].typ.Kind != rows.KindBytes {
+			t.Errorf("%s: created columns %v %v", name, cts, err)
+		}
+	}
+}
+
+// FuzzFieldType: any source type name a row file carries maps, on every
+// dialect, to a column type that the dialect reads back as the field's
+// kind (or an error), never a panic.
+func FuzzFieldType(f *testing.F) {
+	for _, fl := range typedSchema.Fields {
+		f.Add(fl.SourceType, uint8(fl.Kind), fl.Precision, fl.Scale)
+	}
+	f.Add("DECIMAL(1000000,3)", uint8(rows.KindDecimal), 0, 0)
+	f.Add("VARCHAR(-5) UNSIGNED", uint8(rows.KindString), 0, 0)
+	f.Add("TIMESTAMP(99", uint8(rows.KindTimestampTZ), 99, 0)
+	f.Fuzz(func(t *testing.T, src string, kind uint8, precision, scale int) {
+		k := rows.Kind(kind % 11)
+		if k == rows.KindNull {
+			k = rows.KindAny
+		}
+		field := rows.Field{Name: "c", Kind: k, SourceType: src, Precision: precision, Scale: scale}
+		for _, d := range dialect.All() {
+			tc := d.(dialect.TableCreator)
+			ft := dialect.FieldType(field)
+			typ, err := tc.ColumnType(ft)
+			if err != nil {
+				continue
+			}
+			back := d.Classify(typ, -1, -1, -1)
+			if back.Kind != ft.Kind && !(back.Kind == rows.KindAny && d.Name() == dialect.SQLite) {
+				t.Errorf("%s: field %+v → %s reads back as %s, field type is %s", d.Name(), field, typ, back.Kind, ft.Kind)
+			}
+			if ft.Kind == rows.KindDecimal && ft.Precision > 0 && (back.Precision != ft.Precision || back.Scale != max(ft.Scale, 0)) {
+				t.Errorf("%s: field %+v → %s reads back as %s", d.Name(), field, typ, back)
+			}
+			timeKind := ft.Kind == rows.KindTime || ft.Kind == rows.KindTimestamp || ft.Kind == rows.KindTimestampTZ
+			if timeKind && d.Name() != dialect.SQLite && back.Scale != ft.Scale {
+				t.Errorf("%s: field %+v → %s has %d fractional digits, want %d", d.Name(), field, typ, back.Scale, ft.Scale)
+			}
+		}
+	})
 }

@@ -29,6 +29,14 @@ type TableCreator interface {
 	TransactionalDDL() bool
 }
 
+// KeyTypes dialects limit the types of primary-key columns (MySQL and
+// SQL Server index no LONGTEXT or NVARCHAR(MAX)): KeyColumnType is a key
+// column's type where it differs from ColumnType's.
+type KeyTypes interface {
+	TableCreator
+	KeyColumnType(t Type) (string, error)
+}
+
 // FieldType is the column type a field of a row file asks for: the
 // field's kind, decimal digits and fractional seconds, refined by its
 // SourceType (the source's own type, as a Query stores it: integer width
@@ -38,12 +46,16 @@ func FieldType(f rows.Field) Type {
 	t := Type{Kind: f.Kind, Scale: -1}
 	if f.SourceType != "" {
 		t, _ = classify(f.SourceType, -1, -1, -1)
-		if f.Kind == rows.KindAny && t.Kind != rows.KindAny {
+		switch {
+		case f.Kind == rows.KindAny && t.Kind != rows.KindAny:
 			// Values of any kind from a column declared as one (SQLite's
-			// BLOB): the declared type.
+			// BLOB): the declared type, digits included.
+			if t.Kind == rows.KindTime || t.Kind == rows.KindTimestamp || t.Kind == rows.KindTimestampTZ {
+				t.Scale = 6
+			}
+			t.Float32 = false
 			return t
-		}
-		if t.Kind != f.Kind {
+		case t.Kind != f.Kind:
 			// The source dialect classified it otherwise (MySQL's
 			// TIMESTAMP is an instant, BIT(8) an integer): the field's
 			// kind is what the values are.
@@ -58,11 +70,11 @@ func FieldType(f rows.Field) Type {
 		t.Float32 = t.Name == "FLOAT4" || t.Name == "BINARY_FLOAT"
 	case rows.KindDecimal:
 		t.Precision, t.Scale = f.Precision, f.Scale
-		if f.Precision == 0 {
-			t.Scale = -1 // unconstrained (PostgreSQL NUMERIC)
+		if f.Precision <= 0 {
+			t.Precision, t.Scale = 0, -1 // unconstrained (PostgreSQL NUMERIC)
 		}
 	case rows.KindTime, rows.KindTimestamp, rows.KindTimestampTZ:
-		t.Scale = min(f.Precision, 6) // row values carry microseconds
+		t.Scale = min(max(f.Precision, 0), 6) // row values carry microseconds
 		if f.SourceType == "" {
 			t.Scale = 6 // unknown: keep every digit a value can carry
 		}

@@ -290,3 +290,19 @@ func (d *mysqlDialect) ColumnType(t Type) (string, error) {
 	}
 	return "", unsupportedKind(t)
 }
+
+var _ KeyTypes = (*mysqlDialect)(nil)
+
+// KeyColumnType: InnoDB indexes at most 3072 bytes of a key and no TEXT or
+// BLOB without a prefix length, so key text and binary of unknown or
+// larger length are VARCHAR(255) and VARBINARY(255) (1020 bytes in
+// utf8mb4: three such columns fit one key); a longer value fails the load.
+func (d *mysqlDialect) KeyColumnType(t Type) (string, error) {
+	switch {
+	case t.Kind == rows.KindString && !fixedLength(t) && (t.JSON || t.Length <= 0 || t.Length > 255):
+		return "VARCHAR(255)", nil
+	case t.Kind == rows.KindBytes && !fixedLength(t) && (t.Length <= 0 || t.Length > 255):
+		return "VARBINARY(255)", nil
+	}
+	return d.ColumnType(t)
+}

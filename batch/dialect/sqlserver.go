@@ -266,3 +266,17 @@ func (d *sqlserverDialect) ColumnType(t Type) (string, error) {
 	}
 	return "", unsupportedKind(t)
 }
+
+var _ KeyTypes = (*sqlserverDialect)(nil)
+
+// KeyColumnType: an index key is at most 900 bytes, and (MAX) types are
+// not indexable: key text is NVARCHAR(450) at most, binary VARBINARY(900).
+func (d *sqlserverDialect) KeyColumnType(t Type) (string, error) {
+	switch {
+	case t.Kind == rows.KindString && (t.JSON || t.Length <= 0 || t.Length > 450):
+		return "NVARCHAR(450)", nil
+	case t.Kind == rows.KindBytes && (t.Length <= 0 || t.Length > 900):
+		return "VARBINARY(900)", nil
+	}
+	return d.ColumnType(t)
+}

@@ -171,3 +171,57 @@ func TestBatchRecreateOnServers(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchOnNewColumnOnServers: onNewColumn add widens an existing table
+// with the new field's exact type (ALTER TABLE … ADD); ignore loads the
+// other fields; fail (the default) names the field and loads nothing.
+func TestBatchOnNewColumnOnServers(t *testing.T) {
+	for _, name := range []string{dialect.MySQL, dialect.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			url, db := server(t, name)
+			const table = "ct19_newcol"
+			t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
+			env := plugintest.New(t)
+			out, err := env.Run(jdbc.NewQuery(name, jdbc.Query{Connection: jdbc.Connection{URL: url}, SQL: "select 1 as id, cast(12.345 as decimal(9,3)) as amount", Store: true}), "query")
+			if err != nil {
+				t.Fatal(err)
+			}
+			from := out["uri"].(string)
+			for _, c := range []struct{ policy, wantErr, wantAmount string }{
+				{"", "no column for the input fields amount", ""},
+				{"ignore", "", ""},
+				{"add", "", "12.345"},
+			} {
+				mustExec(t, db, "DROP TABLE IF EXISTS "+table, "CREATE TABLE "+table+" (id INT)")
+				_, err := env.Run(jdbc.NewBatch(name, jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: from, Table: table, OnNewColumn: c.policy}), "load")
+				if c.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+						t.Fatalf("%q: error %v, want %q", c.policy, err, c.wantErr)
+					}
+					if n := count(t, db, table); n != 0 {
+						t.Fatalf("%q: %d rows loaded", c.policy, n)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%q: %v", c.policy, err)
+				}
+				if n := count(t, db, table); n != 1 {
+					t.Fatalf("%q: %d rows", c.policy, n)
+				}
+				var typ string
+				db.QueryRow("SELECT data_type FROM information_schema.columns WHERE table_name = '" + table + "' AND column_name = 'amount'").Scan(&typ)
+				if c.wantAmount == "" {
+					if typ != "" {
+						t.Fatalf("ignore added a column %s", typ)
+					}
+					continue
+				}
+				var amount string
+				if err := db.QueryRow("SELECT CAST(amount AS CHAR(20)) FROM " + table).Scan(&amount); err != nil || strings.TrimSpace(amount) != c.wantAmount {
+					t.Fatalf("added amount = %q (%s), %v", amount, typ, err)
+				}
+			}
+		})
+	}
+}
