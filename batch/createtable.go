@@ -262,7 +262,16 @@ func (l *loader) newColumns(ctx context.Context, tc dialect.TableCreator, in *ro
 		o.Table, strings.Join(names, ", "))}
 }
 
+// tableExists: a query of the table that reads no row answers for every
+// server and every kind of table (temporary, a view, another schema on
+// the search path); only when it fails does the catalog say whether the
+// table is missing or the query failed for another reason. It runs
+// outside any transaction (PostgreSQL aborts one at a failed statement).
 func (l *loader) tableExists(ctx context.Context, tc dialect.TableCreator) (bool, error) {
+	if rs, err := l.sess.conn.QueryContext(ctx, tc.SelectNoRowsSQL(l.o.Table, nil)); err == nil {
+		rs.Close()
+		return true, nil
+	}
 	q, args := tc.TableExistsSQL(l.o.Table)
 	var n int64
 	if err := l.sess.conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
