@@ -200,3 +200,34 @@ func TestBatchCreateTableValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchCreatesTableModesSQLite: with transaction: chunk, and with
+// merge (whose staging table is made from the target), the table is
+// created before the load and the rows arrive.
+func TestBatchCreatesTableModesSQLite(t *testing.T) {
+	url, db := sqliteDB(t)
+	env := plugintest.New(t)
+	schema, rs := inputRows(2500, nil)
+	from := env.WriteRows("in", schema, rs)
+	for _, b := range []Batch{
+		{Table: "chunked", Transaction: "chunk", Chunk: 1000},
+		{Table: "merged", Mode: "merge", Keys: []string{"id"}},
+		{Table: "truncated", Mode: "truncate_insert"},
+	} {
+		b.Connection, b.From = Connection{URL: url}, from
+		out, err := env.Run(NewBatch("sqlite", b), "load")
+		if err != nil {
+			t.Fatalf("%s: %v", b.Table, err)
+		}
+		if out["rowCount"] != int64(2500) || count(t, db, b.Table) != 2500 {
+			t.Fatalf("%s: rowCount %v, %d rows", b.Table, out["rowCount"], count(t, db, b.Table))
+		}
+	}
+	// merge again: the created primary key makes it an upsert.
+	if _, err := env.Run(NewBatch("sqlite", Batch{Connection: Connection{URL: url}, From: from, Table: "merged", Mode: "merge"}), "again"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "merged"); n != 2500 {
+		t.Fatalf("merge twice: %d rows", n)
+	}
+}

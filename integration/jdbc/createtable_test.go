@@ -225,3 +225,28 @@ func TestBatchOnNewColumnOnServers(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchCreatesTextKeyOnServers: a text key of unknown length gets an
+// indexable type (MariaDB cannot index LONGTEXT).
+func TestBatchCreatesTextKeyOnServers(t *testing.T) {
+	for _, name := range []string{dialect.MySQL, dialect.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			url, db := server(t, name)
+			const table = "ct19_textkey"
+			mustExec(t, db, "DROP TABLE IF EXISTS "+table)
+			t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
+			env := plugintest.New(t)
+			out, err := env.Run(jdbc.NewQuery(name, jdbc.Query{Connection: jdbc.Connection{URL: url}, SQL: "select 'Zoë 😀' as k, 1 as v union all select 'b', 2", Store: true}), "query")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.Run(jdbc.NewBatch(name, jdbc.Batch{Connection: jdbc.Connection{URL: url}, From: out["uri"].(string), Table: table, Keys: []string{"k"}}), "load"); err != nil {
+				t.Fatal(err)
+			}
+			var v int
+			if err := db.QueryRow("SELECT v FROM " + table + " WHERE k = 'Zoë 😀'").Scan(&v); err != nil || v != 1 {
+				t.Fatalf("v = %d, %v", v, err)
+			}
+		})
+	}
+}
