@@ -116,7 +116,7 @@ func (d *decoder) errorf(n *yaml.Node, task, prop string, format string, args ..
 	return e
 }
 
-var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables", "taskDefaults", "tasks", "errors", "triggers", "disabled", "revision", "listeners"}
+var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables", "taskDefaults", "tasks", "errors", "triggers", "disabled", "revision", "listeners", "concurrency"}
 
 func (d *decoder) flow(src []byte) *Flow {
 	if len(src) > limits.FlowBytes {
@@ -202,6 +202,13 @@ func (d *decoder) flow(src []byte) *Flow {
 			d.into(v, reflect.ValueOf(&f.Disabled).Elem(), "", "disabled")
 		case "listeners":
 			f.Listeners = d.listeners(v)
+		case "concurrency":
+			d.into(v, reflect.ValueOf(&f.Concurrency).Elem(), "", "concurrency")
+			if c := f.Concurrency; c != nil {
+				if err := c.Validate(); err != nil {
+					d.errorf(v, "", "concurrency", "%v", err)
+				}
+			}
 		case "revision":
 			d.warns = append(d.warns, &Error{Pos: d.pos(k), Msg: fmt.Sprintf("%q is ignored by sluice", k.Value)})
 		default:

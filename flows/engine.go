@@ -58,6 +58,10 @@ type Engine struct {
 	Masker *mask.Masker
 	// Workers is the number of task runs running at once (default 16).
 	Workers int
+	// NamespaceLimits caps the executions running at once per namespace;
+	// beyond it new executions are QUEUED (a flow's own concurrency.limit
+	// applies too).
+	NamespaceLimits map[string]int
 	// MaxQueued bounds the task runs created and waiting for a worker
 	// (default 4 × Workers): beyond it the executor holds the next ready
 	// ones in memory, taking flows in turn, and creates them as workers

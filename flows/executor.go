@@ -37,11 +37,16 @@ type executor struct {
 	queued    int
 	maxQueued int
 	pending   pendingQueue
-	stop      chan struct{}
-	done      chan struct{}
-	logs      *logSink
-	hooks     chan *state.Execution
-	hookWG    sync.WaitGroup
+	// concurrency: executions running by flow and by namespace, and the
+	// QUEUED ones waiting for a slot (executor goroutine only)
+	activeFlow map[string]int
+	activeNS   map[string]int
+	waiting    waitingRuns
+	stop       chan struct{}
+	done       chan struct{}
+	logs       *logSink
+	hooks      chan *state.Execution
+	hookWG     sync.WaitGroup
 
 	// workers
 	workCtx    context.Context
@@ -79,6 +84,7 @@ func newExecutor(e *Engine) (*executor, error) {
 		e: e, repo: e.Repo, queue: q,
 		owner: &state.Owner{Host: host, PID: os.Getpid(), Started: now.Truncate(time.Microsecond), Heartbeat: now},
 		inbox: make(chan event, 4096), runs: map[string]*run{},
+		activeFlow: map[string]int{}, activeNS: map[string]int{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 		hooks:   make(chan *state.Execution, 1024),
 		waiters: map[string][]chan struct{}{}, running: map[string]context.CancelFunc{}, live: map[string]bool{},
@@ -185,6 +191,7 @@ func (x *executor) loop() {
 		for _, ev := range batch {
 			s.run(ev.fn)
 		}
+		s.admitQueued()
 		s.admitPending()
 		err := s.commit()
 		for _, ev := range batch {
@@ -524,6 +531,7 @@ func (s *step) publish() {
 
 // forget drops an ended (or paused) execution from memory.
 func (x *executor) forget(r *run) {
+	x.uncount(r)
 	delete(x.runs, r.ex.ID)
 	x.mu.Lock()
 	delete(x.live, r.ex.ID)
@@ -595,13 +603,139 @@ func (s *step) startRun(r *run) {
 	r.isNew = true
 	r.ex.Owner = x.owner
 	r.ex.SetState(state.Created, s.now)
-	r.ex.SetState(state.Running, s.now)
 	r.ex.Start = s.now
 	s.newRuns = append(s.newRuns, r)
 	x.adopt(r)
+	if why, full := x.full(r); full {
+		behavior := "QUEUE"
+		if c := r.flow.Concurrency; c != nil && c.Behavior != "" && why == "flow" {
+			behavior = c.Behavior
+		}
+		switch behavior {
+		case "CANCEL", "FAIL":
+			st := state.Killed
+			if behavior == "FAIL" {
+				st = state.Failed
+			}
+			r.ex.Error = fmt.Sprintf("the %s's concurrency limit is reached (%s)", why, behavior)
+			r.log(nil).Warn(r.ex.Error)
+			r.root.fl.ended = true
+			r.ex.SetState(st, s.now)
+			r.ex.End = s.now
+			r.ex.Owner = nil
+			s.ended = append(s.ended, r)
+			return
+		}
+		r.ex.SetState(state.Queued, s.now)
+		r.log(nil).Info("execution queued: the " + why + "'s concurrency limit is reached")
+		x.waiting.push(r)
+		return
+	}
+	s.begin(r)
+}
+
+// begin runs an execution that may run now.
+func (s *step) begin(r *run) {
+	x := s.x
+	x.count(r)
+	r.ex.SetState(state.Running, s.now)
+	s.touchExec(r)
 	r.log(nil).Info("execution started", "flow", r.flow.Namespace+"."+r.flow.ID, "restart", r.ex.RestartCount)
 	s.kick(r.root)
 	s.settle(r)
+}
+
+// full reports whether r's flow ("flow") or namespace ("namespace") has
+// its concurrency limit of running executions reached.
+func (x *executor) full(r *run) (string, bool) {
+	if c := r.flow.Concurrency; c != nil && c.Limit > 0 && x.activeFlow[flowKey(r)] >= c.Limit {
+		return "flow", true
+	}
+	if lim := x.e.NamespaceLimits[r.ex.Namespace]; lim > 0 && x.activeNS[r.ex.Namespace] >= lim {
+		return "namespace", true
+	}
+	return "", false
+}
+
+func flowKey(r *run) string { return r.ex.Namespace + "." + r.ex.FlowID }
+
+func (x *executor) count(r *run) {
+	if !r.counted {
+		r.counted = true
+		x.activeFlow[flowKey(r)]++
+		x.activeNS[r.ex.Namespace]++
+	}
+}
+
+func (x *executor) uncount(r *run) {
+	if r.counted {
+		r.counted = false
+		x.activeFlow[flowKey(r)]--
+		x.activeNS[r.ex.Namespace]--
+	}
+}
+
+// admitQueued starts the QUEUED executions that fit now, flows in turn.
+func (s *step) admitQueued() {
+	s.x.waiting.admit(func(r *run) (ok, drop bool) {
+		if s.x.runs[r.ex.ID] != r || r.root.fl.ended || r.ex.State != state.Queued {
+			return false, true
+		}
+		if _, full := s.x.full(r); full {
+			return false, false
+		}
+		s.begin(r)
+		return true, false
+	})
+}
+
+// waitingRuns are QUEUED executions, a FIFO per flow.
+type waitingRuns struct {
+	byFlow map[string][]*run
+	order  []string
+}
+
+func (w *waitingRuns) push(r *run) {
+	if w.byFlow == nil {
+		w.byFlow = map[string][]*run{}
+	}
+	k := flowKey(r)
+	if len(w.byFlow[k]) == 0 {
+		w.order = append(w.order, k)
+	}
+	w.byFlow[k] = append(w.byFlow[k], r)
+}
+
+// admit offers each flow's oldest waiting execution to try, in turn, until
+// no flow can start one; try says whether it started (or is to be
+// dropped).
+func (w *waitingRuns) admit(try func(*run) (ok, drop bool)) {
+	for progress := true; progress && len(w.order) > 0; {
+		progress = false
+		keep := w.order[:0]
+		for _, k := range w.order {
+			list := w.byFlow[k]
+			for len(list) > 0 {
+				ok, drop := try(list[0])
+				if !ok && !drop {
+					break
+				}
+				list[0] = nil
+				list = list[1:]
+				if ok {
+					progress = true
+					break // others' turn
+				}
+			}
+			if len(list) == 0 {
+				delete(w.byFlow, k)
+				continue
+			}
+			w.byFlow[k] = list
+			keep = append(keep, k)
+		}
+		w.order = keep
+	}
 }
 
 // kill stops an execution this engine runs.

@@ -217,3 +217,117 @@ tasks:
 		t.Errorf("failure: %v", s)
 	}
 }
+
+func TestConcurrencyLimit(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	ctx := context.Background()
+	eng := env.Engine
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Shutdown(ctx)
+	queued := env.Parse(`id: limited
+namespace: t
+concurrency:
+  limit: 1
+tasks:
+  - id: work
+    type: test.Flaky
+    key: limited
+`)
+	var ids []string
+	for range 3 {
+		ex, err := eng.Submit(ctx, queued, nil, flows.SubmitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ex.ID)
+	}
+	type span struct{ start, end time.Time }
+	var spans []span
+	for _, id := range ids {
+		ex, err := eng.Wait(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.RequireState(ex, state.Success)
+		tr := env.TaskRun(ex, "work")
+		spans = append(spans, span{tr.Start, tr.End})
+		var hist []string
+		for _, h := range ex.Histories {
+			hist = append(hist, string(h.State))
+		}
+		if id != ids[0] && !strings.Contains(strings.Join(hist, ","), "QUEUED,RUNNING") {
+			t.Errorf("execution %s history %v: want QUEUED then RUNNING", id, hist)
+		}
+	}
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start.Before(spans[i-1].end) {
+			t.Errorf("execution %d started before %d ended: limit 1 not kept", i, i-1)
+		}
+	}
+
+	cancel := env.Parse(`id: cancelled
+namespace: t
+concurrency:
+  limit: 1
+  behavior: CANCEL
+tasks:
+  - id: block
+    type: test.Flaky
+    key: cancel-block
+    block: true
+`)
+	first, err := eng.Submit(ctx, cancel, nil, flows.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := eng.Submit(ctx, cancel, nil, flows.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := eng.Wait(ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != state.Killed || !strings.Contains(got.Error, "concurrency limit") || len(got.TaskRuns) != 0 {
+		t.Errorf("second over the limit: %s %q, %d task runs", got.State, got.Error, len(got.TaskRuns))
+	}
+	if err := eng.Kill(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := eng.Wait(ctx, first.ID); err != nil || got.State != state.Killed {
+		t.Errorf("first after kill: %v %v", got, err)
+	}
+}
+
+func TestNamespaceLimitQueues(t *testing.T) {
+	env := flowtest.New(t, testTasks())
+	ctx := context.Background()
+	eng := env.Engine
+	eng.NamespaceLimits = map[string]int{"ns1": 1}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Shutdown(ctx)
+	a := env.Parse("id: a\nnamespace: ns1\ntasks:\n  - id: w\n    type: test.Flaky\n    key: ns-a\n")
+	b := env.Parse("id: b\nnamespace: ns1\ntasks:\n  - id: w\n    type: test.Flaky\n    key: ns-b\n")
+	ea, err := eng.Submit(ctx, a, nil, flows.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := eng.Submit(ctx, b, nil, flows.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eb.State != state.Queued {
+		t.Errorf("second execution of the namespace is %s, want QUEUED", eb.State)
+	}
+	for _, id := range []string{ea.ID, eb.ID} {
+		ex, err := eng.Wait(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.RequireState(ex, state.Success)
+	}
+}

@@ -24,6 +24,9 @@ type Flow struct {
 	Errors      []*plugin.TaskDef
 	Triggers    []*Trigger
 	Listeners   []*Listener
+	// Concurrency limits the executions of this flow running at once
+	// (nil: no limit).
+	Concurrency *Concurrency
 	Disabled    bool
 
 	File   string // path it was read from, for messages
@@ -34,6 +37,21 @@ type Flow struct {
 	// Secrets are the secret('NAME') calls of the flow's templates, for
 	// CheckSecrets.
 	Secrets []SecretUse
+}
+
+// Concurrency is a flow's `concurrency:` (the shape of later Kestra
+// versions).
+type Concurrency struct {
+	Limit    int    `yaml:"limit" required:"true" doc:"Most executions of this flow running at once (at least 1)."`
+	Behavior string `yaml:"behavior" default:"QUEUE" enum:"QUEUE,CANCEL,FAIL" doc:"Beyond the limit: QUEUE waits (state QUEUED) until a running execution ends; CANCEL ends the new execution KILLED; FAIL ends it FAILED."`
+}
+
+// Validate requires a positive limit.
+func (c *Concurrency) Validate() error {
+	if c.Limit < 1 {
+		return fmt.Errorf("concurrency.limit must be at least 1, got %d", c.Limit)
+	}
+	return nil
 }
 
 // InputType is the type of a flow input.

@@ -29,7 +29,8 @@ type run struct {
 	base   map[string]any // the template context parts shared by every task run
 	depth  int            // subflow nesting
 
-	busy    int // leaf task runs CREATED/RUNNING/RETRYING, flowables waiting on a timer or a child execution
+	counted bool // in the executor's running executions (concurrency)
+	busy    int  // leaf task runs CREATED/RUNNING/RETRYING, flowables waiting on a timer or a child execution
 	paused  int
 	killing bool
 }

@@ -433,6 +433,7 @@ func (s *step) endRun(r *run, st state.State) {
 	r.ex.End = s.now
 	r.ex.Owner = nil
 	s.touchExec(r)
+	s.x.uncount(r) // its slot is free for the QUEUED ones of this step
 	r.log(nil).Info("execution ended", "state", string(st), "duration", r.ex.End.Sub(r.ex.Start).Round(time.Millisecond).String())
 	s.ended = append(s.ended, r)
 	if r.ex.ParentTaskRunID != "" {
@@ -456,6 +457,7 @@ func (s *step) checkIdle(r *run) {
 	r.ex.SetState(state.Paused, s.now)
 	r.ex.Owner = nil
 	s.touchExec(r)
+	s.x.uncount(r)
 	s.ended = append(s.ended, r)
 }
 
@@ -481,6 +483,7 @@ func (s *step) killRun(r *run) {
 		r.ex.Owner = s.x.owner
 		s.touchExec(r)
 		s.x.adopt(r)
+		s.x.count(r)
 	}
 	r.log(nil).Warn("execution killed")
 	for _, n := range r.order {

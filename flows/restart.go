@@ -48,6 +48,7 @@ func (x *executor) load(s *step, f *Flow, ex *state.Execution) (*run, error) {
 	}
 	r := x.build(f, ex)
 	x.adopt(r)
+	x.count(r)
 	s.rebuild(r)
 	return r, nil
 }
@@ -381,6 +382,7 @@ func (x *executor) restart(ctx context.Context, id string, f *Flow) (*state.Exec
 		r.ex.FlowSource, r.ex.FlowFile = string(f.Source), f.File
 		s.touchExec(r)
 		x.adopt(r)
+		x.count(r)
 		r.log(nil).Info("execution restarted", "restart", r.ex.RestartCount)
 		for _, id := range changed {
 			r.log(nil).Info("task changed since the execution ran: running it again", "task", id)
@@ -460,6 +462,7 @@ func (x *executor) replay(ctx context.Context, id, taskRunID string, f *Flow) (*
 			s.create(n)
 		}
 		x.adopt(r)
+		x.count(r)
 		r.log(nil).Info("replay of execution "+ex.ID, "from", target.tr.TaskID, "value", target.tr.Value)
 		s.rebuild(r)
 		s.settle(r)
@@ -513,6 +516,7 @@ func (x *executor) markAs(ctx context.Context, id, taskRunID string, st state.St
 		r.ex.End, r.ex.Error, r.ex.Owner = time.Time{}, "", x.owner
 		s.touchExec(r)
 		x.adopt(r)
+		x.count(r)
 		r.log(target).Info("task run marked "+string(st), "task", target.tr.TaskID)
 		s.rebuild(r)
 		s.settle(r)

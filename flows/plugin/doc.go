@@ -173,6 +173,11 @@ func FlowJSONSchema(input reflect.Type) ([]byte, error) {
 			"listeners":    map[string]any{"type": "array", "items": map[string]any{"$ref": "#/$defs/listener"}},
 			"revision":     map[string]any{"type": "integer"},
 			"disabled":     map[string]any{"type": "boolean"},
+			"concurrency": map[string]any{"type": "object", "required": []string{"limit"}, "additionalProperties": false,
+				"properties": map[string]any{
+					"limit":    map[string]any{"type": "integer", "minimum": 1},
+					"behavior": map[string]any{"enum": []string{"QUEUE", "CANCEL", "FAIL"}},
+				}},
 		},
 		"additionalProperties": false,
 		"$defs":                defs,
