@@ -65,7 +65,7 @@ type tapSpec struct {
 
 // Outputs of every tap.
 var tapOutputs = []plugin.Output{
-	{Name: "raw", When: "raw: true", Doc: "URI of the tap's message stream, stored as-is (raw: true): give it to targets as from."},
+	{Name: "raw", When: "raw: true or storeRaw: true", Doc: "URI of the tap's message stream, stored as-is (raw: true or storeRaw: true): give it to targets as from."},
 	{Name: "streams", Dynamic: true, Doc: "streams.STREAM: URI of the typed row file of each stream (raw: false)."},
 	{Name: "schemas", Dynamic: true, Doc: "schemas.STREAM: URI of the JSON Schema of each stream (raw: false)."},
 	{Name: "state", Doc: "The last STATE value the tap emitted (null when none)."},

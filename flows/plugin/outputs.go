@@ -10,12 +10,27 @@ import (
 // Produced reports whether a task with the decoded properties props
 // produces output o. An output without When is always produced; one whose
 // condition reads a property set by a template is taken as produced (only
-// the run can tell).
+// the run can tell). When may list alternatives joined by " or ".
 func (o Output) Produced(props any) bool {
 	if o.When == "" || props == nil {
 		return true
 	}
-	name, want, _ := strings.Cut(o.When, ":")
+	for _, cond := range whenConditions(o.When) {
+		if holds(cond, props) {
+			return true
+		}
+	}
+	return false
+}
+
+// whenConditions splits When into its "PROPERTY: VALUE" alternatives.
+func whenConditions(when string) []string {
+	return strings.Split(when, " or ")
+}
+
+// holds reports whether one "PROPERTY: VALUE" condition holds for props.
+func holds(cond string, props any) bool {
+	name, want, _ := strings.Cut(cond, ":")
 	name, want = strings.TrimSpace(name), strings.TrimSpace(want)
 	rv := reflect.ValueOf(props)
 	for rv.Kind() == reflect.Pointer {
@@ -61,12 +76,14 @@ func (in *Info) validateOutputs() error {
 		if o.When == "" {
 			continue
 		}
-		name, _, ok := strings.Cut(o.When, ":")
-		if !ok {
-			return fmt.Errorf("%s: output %q: When must be \"PROPERTY: VALUE\", not %q", in.ID, o.Name, o.When)
-		}
-		if _, ok := spec.Property(strings.TrimSpace(name)); !ok {
-			return fmt.Errorf("%s: output %q: When names %q, which is not a property", in.ID, o.Name, strings.TrimSpace(name))
+		for _, cond := range whenConditions(o.When) {
+			name, _, ok := strings.Cut(cond, ":")
+			if !ok {
+				return fmt.Errorf("%s: output %q: When must be \"PROPERTY: VALUE\" (alternatives joined by \" or \"), not %q", in.ID, o.Name, o.When)
+			}
+			if _, ok := spec.Property(strings.TrimSpace(name)); !ok {
+				return fmt.Errorf("%s: output %q: When names %q, which is not a property", in.ID, o.Name, strings.TrimSpace(name))
+			}
 		}
 	}
 	return nil

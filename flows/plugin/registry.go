@@ -53,7 +53,8 @@ type Output struct {
 	// streams.STREAM), so validation does not check what follows Name.
 	Dynamic bool
 	// When is the property setting under which the task produces this
-	// output, "PROPERTY: VALUE" ("store: true", "fetchOne: true"); empty
+	// output, "PROPERTY: VALUE" ("store: true", "fetchOne: true"), or
+	// alternatives joined by " or " ("raw: true or storeRaw: true"); empty
 	// means always. Validation rejects a reference to an output the
 	// task's properties rule out; docs show the condition.
 	When string
