@@ -39,7 +39,8 @@ mssql_up() {
 		return 1
 	fi
 	local out line
-	if ! out=$(BBF_HOME=$BABELFISH_HOME "$BABELFISH_DIR/up" 2>>"$SLUICE_STATE/logs/babelfish.log"); then
+	# 3>&- 9>&-: the server must not inherit up's stdout nor its lock (see spawn).
+	if ! out=$(BBF_HOME=$BABELFISH_HOME "$BABELFISH_DIR/up" 2>>"$SLUICE_STATE/logs/babelfish.log" 3>&- 9>&-); then
 		fail "mssql: $BABELFISH_DIR/up failed; see $SLUICE_STATE/logs/babelfish.log and $BABELFISH_HOME/data/server.log"
 		return 1
 	fi
@@ -55,7 +56,7 @@ mssql_up() {
 	local cred=${MSSQL_URL#sqlserver://}
 	cred=${cred%%@*}
 	MSSQL_PG_URL="postgres://$cred@127.0.0.1:${BBF_PG_PORT:-5433}/babelfish_db?sslmode=disable"
-	log "mssql: Babelfish up (TDS 127.0.0.1:1433, PostgreSQL 127.0.0.1:5433)"
+	log "mssql: Babelfish up (TDS 127.0.0.1:${BBF_TDS_PORT:-1433}, PostgreSQL 127.0.0.1:${BBF_PG_PORT:-5433})"
 }
 
 mssql_env() {
