@@ -37,9 +37,9 @@ ensure_packages() {
 	fi
 	local rc=0 opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 	export DEBIAN_FRONTEND=noninteractive
-	run_logged "$SLUICE_STATE/logs/apt-update.log" apt-get "${opts[@]}" update </dev/null || rc=$?
+	run_logged "$SLUICE_SERVICES_DIR/logs/apt-update.log" apt-get "${opts[@]}" update </dev/null || rc=$?
 	if ((rc == 0)); then
-		run_logged "$SLUICE_STATE/logs/apt-install.log" apt-get "${opts[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null || rc=$?
+		run_logged "$SLUICE_SERVICES_DIR/logs/apt-install.log" apt-get "${opts[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null || rc=$?
 	fi
 	[[ -n $made_policy ]] && rm -f "$policy"
 	if ((rc != 0)); then

@@ -4,7 +4,7 @@
 # Layout:
 #   $SLUICE_CACHE (default ~/.cache/sluice): slow downloads kept between runs
 #     (Maven repository, Kafka and Apicurio jars, Singer virtualenvs).
-#   $SLUICE_STATE (default /var/tmp/sluice-services): data directories, pid
+#   $SLUICE_SERVICES_DIR (default /var/tmp/sluice-services): data directories, pid
 #     files and logs of the running servers. It is outside $HOME because the
 #     database daemons run as the mysql and postgres users, who cannot enter
 #     /root.
@@ -12,7 +12,7 @@
 SERVICES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_ROOT=$(cd "$SERVICES_DIR/../.." && pwd)
 SLUICE_CACHE=${SLUICE_CACHE:-$HOME/.cache/sluice}
-SLUICE_STATE=${SLUICE_STATE:-/var/tmp/sluice-services}
+SLUICE_SERVICES_DIR=${SLUICE_SERVICES_DIR:-/var/tmp/sluice-services}
 # The next three are used by the component files sourced after this one.
 # A Maven repository of our own, so that removing $SLUICE_CACHE starts afresh.
 # shellcheck disable=SC2034

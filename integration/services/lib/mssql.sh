@@ -16,8 +16,8 @@ if [[ -z ${SLUICE_BABELFISH_DIR:-} && ! -d $BABELFISH_DIR && -d $REPO_ROOT/../..
 	BABELFISH_DIR=$REPO_ROOT/../../shared/babelfish
 fi
 # The daemon runs as its own user, who cannot enter /root: data under
-# $SLUICE_STATE like the other servers'.
-BABELFISH_HOME=$SLUICE_STATE/babelfish
+# $SLUICE_SERVICES_DIR like the other servers'.
+BABELFISH_HOME=$SLUICE_SERVICES_DIR/babelfish
 
 babelfish_available() { [[ -x $BABELFISH_DIR/up ]]; }
 
@@ -40,8 +40,8 @@ mssql_up() {
 	fi
 	local out line
 	# 3>&- 9>&-: the server must not inherit up's stdout nor its lock (see spawn).
-	if ! out=$(BBF_HOME=$BABELFISH_HOME "$BABELFISH_DIR/up" 2>>"$SLUICE_STATE/logs/babelfish.log" 3>&- 9>&-); then
-		fail "mssql: $BABELFISH_DIR/up failed; see $SLUICE_STATE/logs/babelfish.log and $BABELFISH_HOME/data/server.log"
+	if ! out=$(BBF_HOME=$BABELFISH_HOME "$BABELFISH_DIR/up" 2>>"$SLUICE_SERVICES_DIR/logs/babelfish.log" 3>&- 9>&-); then
+		fail "mssql: $BABELFISH_DIR/up failed; see $SLUICE_SERVICES_DIR/logs/babelfish.log and $BABELFISH_HOME/data/server.log"
 		return 1
 	fi
 	line=$(grep -m1 '^export SLUICE_TEST_MSSQL=' <<<"$out")

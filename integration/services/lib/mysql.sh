@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # MariaDB on 127.0.0.1:3306: root without password over TCP, database test.
 
-MYSQL_DIR=$SLUICE_STATE/mariadb
+MYSQL_DIR=$SLUICE_SERVICES_DIR/mariadb
 MYSQL_PORT=${SLUICE_MYSQL_PORT:-3306}
 MYSQL_SOCK=$MYSQL_DIR/run/mysqld.sock
 MYSQL_PIDFILE=$MYSQL_DIR/run/mariadbd.pid

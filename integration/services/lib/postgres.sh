@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # PostgreSQL on 127.0.0.1:5432: trust authentication, superuser root, database test.
 
-PG_DIR=$SLUICE_STATE/postgres
+PG_DIR=$SLUICE_SERVICES_DIR/postgres
 PG_DATA=$PG_DIR/data
 PG_PORT=${SLUICE_POSTGRES_PORT:-5432}
 # Debian's client tools look for the socket here by default.
