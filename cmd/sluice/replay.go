@@ -42,6 +42,30 @@ func findTaskRun(ex *state.Execution, ref, value string) (*state.TaskRun, error)
 	return found, nil
 }
 
+// storedTaskRun reads an execution (by id or unique prefix) and finds one
+// of its task runs by id, or by task id and iteration value: what replay
+// and mark act on.
+func storedTaskRun(ctx context.Context, eng *flows.Engine, executionID, task, value string) (*state.Execution, *state.TaskRun, error) {
+	ex, err := eng.Repo.GetExecution(ctx, executionID)
+	if err != nil {
+		return nil, nil, cliError(err)
+	}
+	tr, err := findTaskRun(ex, task, value)
+	if err != nil {
+		return nil, nil, invalid(err)
+	}
+	return ex, tr, nil
+}
+
+// optionalFlow parses --flow FILE when it is given; nil means "the flow
+// stored with the execution".
+func optionalFlow(cmd *cobra.Command, flowFile string) (*flows.Flow, error) {
+	if flowFile == "" {
+		return nil, nil
+	}
+	return parseFlow(cmd, flowFile)
+}
+
 func newReplayCmd(g *globalFlags) *cobra.Command {
 	var flowFile, value string
 	cmd := &cobra.Command{
@@ -52,21 +76,14 @@ func newReplayCmd(g *globalFlags) *cobra.Command {
 			if err := g.validate(); err != nil {
 				return err
 			}
-			var f *flows.Flow
-			if flowFile != "" {
-				var err error
-				if f, err = parseFlow(cmd, flowFile); err != nil {
-					return err
-				}
+			f, err := optionalFlow(cmd, flowFile)
+			if err != nil {
+				return err
 			}
 			return runEngine(cmd, g, outTable, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
-				ex, err := eng.Repo.GetExecution(ctx, args[0])
+				ex, tr, err := storedTaskRun(ctx, eng, args[0], args[1], value)
 				if err != nil {
-					return nil, cliError(err)
-				}
-				tr, err := findTaskRun(ex, args[1], value)
-				if err != nil {
-					return nil, invalid(err)
+					return nil, err
 				}
 				return eng.Replay(ctx, ex.ID, tr.ID, f)
 			})
@@ -92,13 +109,9 @@ func newMarkCmd(g *globalFlags) *cobra.Command {
 				return invalid(fmt.Errorf("state %q: want SUCCESS, WARNING, FAILED or KILLED", args[2]))
 			}
 			return runEngine(cmd, g, outTable, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
-				ex, err := eng.Repo.GetExecution(ctx, args[0])
+				ex, tr, err := storedTaskRun(ctx, eng, args[0], args[1], value)
 				if err != nil {
-					return nil, cliError(err)
-				}
-				tr, err := findTaskRun(ex, args[1], value)
-				if err != nil {
-					return nil, invalid(err)
+					return nil, err
 				}
 				return eng.MarkAs(ctx, ex.ID, tr.ID, st)
 			})

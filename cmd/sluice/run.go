@@ -97,12 +97,9 @@ func newRestartCmd(g *globalFlags, name string) *cobra.Command {
 			if err := g.validate(); err != nil {
 				return err
 			}
-			var f *flows.Flow
-			if flowFile != "" {
-				var err error
-				if f, err = parseFlow(cmd, flowFile); err != nil {
-					return err
-				}
+			f, err := optionalFlow(cmd, flowFile)
+			if err != nil {
+				return err
 			}
 			return runEngine(cmd, g, out, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				ex, err := eng.Restart(ctx, args[0], f)
