@@ -455,11 +455,27 @@ func hasTaskRun(ex *state.Execution, id string) bool {
 	return false
 }
 
-func (s *Server) restartExecution(w http.ResponseWriter, r *http.Request) error {
+// engineExecution is the start of every action on one execution: it needs
+// the engine and the execution named by the path's {id}.
+func (s *Server) engineExecution(r *http.Request) (*state.Execution, error) {
 	if err := s.needEngine(); err != nil {
-		return err
+		return nil, err
 	}
-	ex, err := s.execution(r.Context(), r.PathValue("id"))
+	return s.execution(r.Context(), r.PathValue("id"))
+}
+
+// revisionFlow is the flow a restart or replay runs with: nil (the
+// execution's own flow) unless ?revision= names a stored one.
+func (s *Server) revisionFlow(r *http.Request, ex *state.Execution, revision int) (*flows.Flow, error) {
+	if revision == 0 {
+		return nil, nil
+	}
+	f, _, err := s.storedFlowFor(r, ex.Namespace, ex.FlowID, revision)
+	return f, err
+}
+
+func (s *Server) restartExecution(w http.ResponseWriter, r *http.Request) error {
+	ex, err := s.engineExecution(r)
 	if err != nil {
 		return err
 	}
@@ -475,11 +491,9 @@ func (s *Server) restartExecution(w http.ResponseWriter, r *http.Request) error 
 			return errorf(http.StatusConflict, "execution %s is %s: nothing failed to restart (replay it instead)", ex.ID, ex.State)
 		}
 	}
-	var f *flows.Flow
-	if revision > 0 {
-		if f, _, err = s.storedFlowFor(r, ex.Namespace, ex.FlowID, revision); err != nil {
-			return err
-		}
+	f, err := s.revisionFlow(r, ex, revision)
+	if err != nil {
+		return err
 	}
 	out, err := s.Engine.Restart(r.Context(), ex.ID, f)
 	if err != nil {
@@ -490,10 +504,7 @@ func (s *Server) restartExecution(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) replayExecution(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needEngine(); err != nil {
-		return err
-	}
-	ex, err := s.execution(r.Context(), r.PathValue("id"))
+	ex, err := s.engineExecution(r)
 	if err != nil {
 		return err
 	}
@@ -511,11 +522,9 @@ func (s *Server) replayExecution(w http.ResponseWriter, r *http.Request) error {
 	if taskRunID == "" && len(ex.TaskRuns) > 0 {
 		taskRunID = ex.TaskRuns[0].ID
 	}
-	var f *flows.Flow
-	if revision > 0 {
-		if f, _, err = s.storedFlowFor(r, ex.Namespace, ex.FlowID, revision); err != nil {
-			return err
-		}
+	f, err := s.revisionFlow(r, ex, revision)
+	if err != nil {
+		return err
 	}
 	out, err := s.Engine.Replay(r.Context(), ex.ID, taskRunID, f)
 	if err != nil {
@@ -526,10 +535,7 @@ func (s *Server) replayExecution(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) changeState(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needEngine(); err != nil {
-		return err
-	}
-	ex, err := s.execution(r.Context(), r.PathValue("id"))
+	ex, err := s.engineExecution(r)
 	if err != nil {
 		return err
 	}
@@ -561,10 +567,7 @@ func (s *Server) changeState(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) killExecution(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needEngine(); err != nil {
-		return err
-	}
-	ex, err := s.execution(r.Context(), r.PathValue("id"))
+	ex, err := s.engineExecution(r)
 	if err != nil {
 		return err
 	}
@@ -581,10 +584,7 @@ func (s *Server) killExecution(w http.ResponseWriter, r *http.Request) error {
 // fileURI reads ?path= and checks it is a file of this execution: the API
 // never serves another execution's files through this one.
 func (s *Server) fileURI(r *http.Request) (*state.Execution, storage.URI, error) {
-	if err := s.needEngine(); err != nil {
-		return nil, storage.URI{}, err
-	}
-	ex, err := s.execution(r.Context(), r.PathValue("id"))
+	ex, err := s.engineExecution(r)
 	if err != nil {
 		return nil, storage.URI{}, err
 	}
