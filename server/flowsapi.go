@@ -354,24 +354,13 @@ func (s *Server) createFlow(w http.ResponseWriter, r *http.Request) error {
 	if err := s.needFlows(); err != nil {
 		return err
 	}
-	docs, err := flowDocs(r, false)
-	if err != nil {
-		return err
-	}
-	p, err := s.prepare(r, docs[0])
-	if err != nil {
-		return err
-	}
-	if _, ok := s.catalog.get(p.ref); ok {
-		return &apiError{Status: http.StatusUnprocessableEntity, Message: "Invalid entity: flow id already exists",
-			Details: []errorDetail{{Message: "Flow id already exists", Path: "flow.id"}}}
-	}
-	rev, err := s.store(r, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.flowJSON(rev))
-	return nil
+	return s.saveFlow(w, r, func(p *prepared) error {
+		if _, ok := s.catalog.get(p.ref); ok {
+			return &apiError{Status: http.StatusUnprocessableEntity, Message: "Invalid entity: flow id already exists",
+				Details: []errorDetail{{Message: "Flow id already exists", Path: "flow.id"}}}
+		}
+		return nil
+	})
 }
 
 func (s *Server) updateFlow(w http.ResponseWriter, r *http.Request) error {
@@ -382,6 +371,18 @@ func (s *Server) updateFlow(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := s.catalog.get(ref); !ok {
 		return errorf(http.StatusNotFound, "flow %s not found", ref)
 	}
+	return s.saveFlow(w, r, func(p *prepared) error {
+		if p.ref != ref {
+			return &apiError{Status: http.StatusUnprocessableEntity, Message: "Invalid entity: illegal flow id update",
+				Details: []errorDetail{{Message: fmt.Sprintf("the body is flow %s, the path names %s", p.ref, ref), Path: "flow.id"}}}
+		}
+		return nil
+	})
+}
+
+// saveFlow stores the one flow of the body as its next revision, once check
+// (create: the id is new; update: the id is the path's) lets it through.
+func (s *Server) saveFlow(w http.ResponseWriter, r *http.Request, check func(*prepared) error) error {
 	docs, err := flowDocs(r, false)
 	if err != nil {
 		return err
@@ -390,9 +391,8 @@ func (s *Server) updateFlow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p.ref != ref {
-		return &apiError{Status: http.StatusUnprocessableEntity, Message: "Invalid entity: illegal flow id update",
-			Details: []errorDetail{{Message: fmt.Sprintf("the body is flow %s, the path names %s", p.ref, ref), Path: "flow.id"}}}
+	if err := check(p); err != nil {
+		return err
 	}
 	rev, err := s.store(r, p)
 	if err != nil {
@@ -402,18 +402,25 @@ func (s *Server) updateFlow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
+// pathFlow is the stored flow the path's {namespace}/{id} names, at
+// ?revision= (0 or absent: the latest).
+func (s *Server) pathFlow(r *http.Request) (*state.FlowRevision, error) {
 	if err := s.needFlows(); err != nil {
-		return err
+		return nil, err
 	}
 	revision, err := intParam(r, "revision", 0, 0, 1<<31-1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rev, err := s.Flows.GetFlow(r.Context(), r.PathValue("namespace"), r.PathValue("id"), revision)
 	if errors.Is(err, state.ErrNotFound) {
-		return errorf(http.StatusNotFound, "flow %s.%s not found", r.PathValue("namespace"), r.PathValue("id"))
+		return nil, errorf(http.StatusNotFound, "flow %s.%s not found", r.PathValue("namespace"), r.PathValue("id"))
 	}
+	return rev, err
+}
+
+func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
+	rev, err := s.pathFlow(r)
 	if err != nil {
 		return err
 	}

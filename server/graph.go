@@ -1,13 +1,11 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/plugin"
-	"github.com/sluicehq/sluice/flows/state"
 )
 
 // graphNode and graphEdge are the flow graph the API shows: one node per
@@ -70,17 +68,7 @@ func graphOf(f *flows.Flow) flowGraph {
 }
 
 func (s *Server) flowGraph(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needFlows(); err != nil {
-		return err
-	}
-	revision, err := intParam(r, "revision", 0, 0, 1<<31-1)
-	if err != nil {
-		return err
-	}
-	rev, err := s.Flows.GetFlow(r.Context(), r.PathValue("namespace"), r.PathValue("id"), revision)
-	if errors.Is(err, state.ErrNotFound) {
-		return errorf(http.StatusNotFound, "flow %s.%s not found", r.PathValue("namespace"), r.PathValue("id"))
-	}
+	rev, err := s.pathFlow(r)
 	if err != nil {
 		return err
 	}
