@@ -129,15 +129,7 @@ func (c *catalog) putLocked(ref flows.FlowRef, f *flows.Flow, revision int) {
 // scheduled lists the Schedule triggers of the enabled flows, in a stable
 // order.
 func (c *catalog) scheduled() []scheduled {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []scheduled
-	for ref, trs := range c.schedules {
-		sf := c.flows[ref]
-		for _, tr := range trs {
-			out = append(out, scheduled{ref: ref, flow: sf.Flow, revision: sf.Revision, trigger: tr})
-		}
-	}
+	out := c.triggersOf(c.schedules)
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.ref != b.ref {
@@ -150,10 +142,16 @@ func (c *catalog) scheduled() []scheduled {
 
 // watching lists the watching triggers of the enabled flows.
 func (c *catalog) watching() []scheduled {
+	return c.triggersOf(c.watchers)
+}
+
+// triggersOf pairs each trigger of byFlow (c.schedules or c.watchers) with
+// its flow's current revision, read under the catalog's lock.
+func (c *catalog) triggersOf(byFlow map[flows.FlowRef][]*flows.Trigger) []scheduled {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var out []scheduled
-	for ref, trs := range c.watchers {
+	for ref, trs := range byFlow {
 		sf := c.flows[ref]
 		for _, tr := range trs {
 			out = append(out, scheduled{ref: ref, flow: sf.Flow, revision: sf.Revision, trigger: tr})
