@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -73,21 +72,11 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 		Short: "Show an execution's task runs and outputs (and logs with --logs)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.validate(); err != nil {
-				return err
-			}
-			repo, err := g.openRepo()
+			repo, ex, err := g.storedExecution(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			defer repo.Close()
-			ex, err := repo.GetExecution(cmd.Context(), args[0])
-			if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
-				return invalid(err)
-			}
-			if err != nil {
-				return err
-			}
 			var entries []state.LogEntry
 			if logs {
 				if entries, err = repo.Logs(cmd.Context(), ex.ID); err != nil {
@@ -140,11 +129,8 @@ func newExecutionsCmd(g *globalFlags) *cobra.Command {
 			}
 			for _, id := range args {
 				ex, err := repo.GetExecution(cmd.Context(), id)
-				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
-					return invalid(err)
-				}
 				if err != nil {
-					return err
+					return cliError(err)
 				}
 				if !ex.State.Terminated() && ex.State != state.Paused {
 					return invalid(fmt.Errorf("execution %s is %s; delete it once it has ended", ex.ID, ex.State))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -88,22 +87,12 @@ func newLogsCmd(g *globalFlags) *cobra.Command {
 		Short: "Print an execution's logs; -f follows a running execution (from another terminal) until it ends",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.validate(); err != nil {
-				return err
-			}
-			repo, err := g.openRepo()
+			ctx := cmd.Context()
+			repo, ex, err := g.storedExecution(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			defer repo.Close()
-			ctx := cmd.Context()
-			ex, err := repo.GetExecution(ctx, args[0])
-			if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
-				return invalid(err)
-			}
-			if err != nil {
-				return err
-			}
 			seen := 0
 			for {
 				entries, err := repo.Logs(ctx, ex.ID)

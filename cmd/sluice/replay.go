@@ -121,6 +121,24 @@ func newMarkCmd(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
+// storedExecution opens the state database and finds the execution id
+// names (a wrong id is a usage error); the caller closes the repository.
+func (g *globalFlags) storedExecution(ctx context.Context, id string) (state.Repository, *state.Execution, error) {
+	if err := g.validate(); err != nil {
+		return nil, nil, err
+	}
+	repo, err := g.openRepo()
+	if err != nil {
+		return nil, nil, err
+	}
+	ex, err := repo.GetExecution(ctx, id)
+	if err != nil {
+		repo.Close()
+		return nil, nil, cliError(err)
+	}
+	return repo, ex, nil
+}
+
 // cliError marks a wrong execution id as a usage error.
 func cliError(err error) error {
 	if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
