@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/internal/progress"
+	"github.com/sluicehq/sluice/internal/storage"
 )
 
 type runFlags struct {
@@ -135,6 +137,26 @@ func parseFlow(cmd *cobra.Command, path string) (*flows.Flow, error) {
 	return f, nil
 }
 
+// newEngine is the engine run and server share: the config's globals and
+// variables, the secret resolver and masker, the log level and the
+// environment; each sets what is its own (workers, vars, a flow loader).
+func (g *globalFlags) newEngine(repo state.Repository, store storage.Store, logger *slog.Logger, hub *progress.Hub) (*flows.Engine, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.resolver()
+	if err != nil {
+		return nil, err
+	}
+	lvl, _ := g.level()
+	return &flows.Engine{
+		Secrets: res, Masker: g.masker,
+		Repo: repo, Store: store, Logger: logger, LogLevel: lvl,
+		Globals: cfg.Globals, DefaultVars: cfg.Vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
+	}, nil
+}
+
 func runEngine(cmd *cobra.Command, g *globalFlags, out outputFormat, vars map[string]any, start func(context.Context, *flows.Engine) (*state.Execution, error)) error {
 	store, err := g.openStore()
 	if err != nil {
@@ -158,20 +180,11 @@ func runEngine(cmd *cobra.Command, g *globalFlags, out outputFormat, vars map[st
 	} else {
 		hub = progress.NewHub(nil, logger, 10*time.Second)
 	}
-	cfg, err := g.loadConfig()
+	eng, err := g.newEngine(repo, store, logger, hub)
 	if err != nil {
 		return err
 	}
-	res, err := g.resolver()
-	if err != nil {
-		return err
-	}
-	lvl, _ := g.level()
-	eng := &flows.Engine{
-		Secrets: res, Masker: g.masker,
-		Repo: repo, Store: store, Logger: logger, LogLevel: lvl,
-		Globals: cfg.Globals, DefaultVars: cfg.Vars, Vars: vars, Envs: flows.EnvsFromEnviron(), Progress: hub,
-	}
+	eng.Vars = vars
 	if flowsDir != "" {
 		eng.Flows = flows.DirLoader(flowsDir)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluicehq/sluice/flows"
 	"github.com/sluicehq/sluice/flows/state"
 	"github.com/sluicehq/sluice/internal/progress"
 	"github.com/sluicehq/sluice/server"
@@ -45,22 +44,12 @@ func newServerCmd(g *globalFlags) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("the state database does not store flows")
 			}
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			res, err := g.resolver()
-			if err != nil {
-				return err
-			}
 			log := g.logger(cmd.ErrOrStderr())
-			lvl, _ := g.level()
-			eng := &flows.Engine{
-				Secrets: res, Masker: g.masker,
-				Repo: repo, Store: store, Logger: log, LogLevel: lvl, Workers: workers,
-				Globals: cfg.Globals, DefaultVars: cfg.Vars, Envs: flows.EnvsFromEnviron(),
-				Progress: progress.NewHub(nil, log, time.Minute),
+			eng, err := g.newEngine(repo, store, log, progress.NewHub(nil, log, time.Minute))
+			if err != nil {
+				return err
 			}
+			eng.Workers = workers
 			srv := &server.Server{Repo: repo, Flows: fs, Engine: eng, Logger: log}
 			srv.Handler() // loads the stored flows before anything runs
 			eng.OnEnd(srv.OnExecutionEnd)
