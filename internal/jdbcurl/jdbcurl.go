@@ -303,6 +303,20 @@ func parseInt(part, v string) (int, error) {
 	return n, nil
 }
 
+// credentialPairs is what a keyword DSN gets appended so that --username
+// and --password win over its own (both drivers let a later key win): user
+// then password, each as its prefix (separator and key) and quoted value.
+func credentialPairs(o Options, userPrefix, passwordPrefix string, quote func(string) string) string {
+	var s string
+	if o.Username != "" {
+		s += userPrefix + quote(o.Username)
+	}
+	if o.Password != "" {
+		s += passwordPrefix + quote(o.Password)
+	}
+	return s
+}
+
 func override(c *Config, o Options) {
 	if o.Username != "" {
 		c.User = o.Username

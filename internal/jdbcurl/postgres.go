@@ -216,14 +216,7 @@ func parsePostgresNative(raw string, o Options) (*Config, error) {
 	}
 	c := &Config{Host: kv["host"], Port: kv["port"], Database: kv["dbname"], User: kv["user"], Password: kv["password"]}
 	override(c, o)
-	dsn := raw
-	if o.Username != "" {
-		dsn += " user=" + pgQuote(o.Username)
-	}
-	if o.Password != "" {
-		dsn += " password=" + pgQuote(o.Password)
-	}
-	c.DSN = dsn
+	c.DSN = raw + credentialPairs(o, " user=", " password=", pgQuote)
 	return c, nil
 }
 

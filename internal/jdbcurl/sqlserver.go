@@ -284,14 +284,7 @@ func parseSQLServerNative(raw string, o Options) (*Config, error) {
 		}
 	}
 	override(c, o)
-	dsn := strings.TrimRight(raw, "; ")
-	if o.Username != "" {
-		dsn += ";user id=" + adoQuote(o.Username)
-	}
-	if o.Password != "" {
-		dsn += ";password=" + adoQuote(o.Password)
-	}
-	c.DSN = dsn
+	c.DSN = strings.TrimRight(raw, "; ") + credentialPairs(o, ";user id=", ";password=", adoQuote)
 	return c, nil
 }
 
