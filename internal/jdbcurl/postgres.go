@@ -140,14 +140,7 @@ func parsePostgres(raw string, isJDBC bool, o Options) (*Config, error) {
 	override(c, o)
 	var b strings.Builder
 	b.WriteString("postgres://")
-	if c.User != "" {
-		if c.Password != "" {
-			b.WriteString(url.UserPassword(c.User, c.Password).String())
-		} else {
-			b.WriteString(url.User(c.User).String())
-		}
-		b.WriteByte('@')
-	}
+	writeUserInfo(&b, c)
 	b.WriteString(strings.Join(hosts, ","))
 	b.WriteByte('/')
 	b.WriteString(url.PathEscape(c.Database))
@@ -157,6 +150,20 @@ func parsePostgres(raw string, isJDBC bool, o Options) (*Config, error) {
 	}
 	c.DSN = b.String()
 	return c, nil
+}
+
+// writeUserInfo writes a postgres:// URL's "user:password@" (escaped; none
+// without a user).
+func writeUserInfo(b *strings.Builder, c *Config) {
+	if c.User == "" {
+		return
+	}
+	if c.Password != "" {
+		b.WriteString(url.UserPassword(c.User, c.Password).String())
+	} else {
+		b.WriteString(url.User(c.User).String())
+	}
+	b.WriteByte('@')
 }
 
 func isLower(s string) bool { return strings.ToLower(s) == s }
@@ -188,14 +195,7 @@ func parsePostgresNative(raw string, o Options) (*Config, error) {
 		override(c, o)
 		var b strings.Builder
 		b.WriteString(scheme + "://")
-		if c.User != "" {
-			if c.Password != "" {
-				b.WriteString(url.UserPassword(c.User, c.Password).String())
-			} else {
-				b.WriteString(url.User(c.User).String())
-			}
-			b.WriteByte('@')
-		}
+		writeUserInfo(&b, c)
 		b.WriteString(hostlist)
 		b.WriteByte('/')
 		b.WriteString(db)
