@@ -129,3 +129,25 @@ func (b *Base) NullSQL(nullable bool) string {
 func (b *Base) AddColumnSQL(table, def string) string {
 	return "ALTER TABLE " + b.QuoteTable(table) + " ADD COLUMN " + def
 }
+
+// intFit is a signed integer column type and the widest values it holds.
+type intFit struct {
+	bits int
+	name string
+}
+
+// signedIntType is the first of fits (narrowest first) that holds t's
+// values, for dialects with signed integers only: an unsigned source needs
+// twice its bits. BIGINT holds the rest, and a width not known.
+func signedIntType(t Type, fits ...intFit) string {
+	bits := t.Bits
+	if t.Unsigned {
+		bits *= 2
+	}
+	for _, f := range fits {
+		if bits > 0 && bits <= f.bits {
+			return f.name
+		}
+	}
+	return "BIGINT"
+}

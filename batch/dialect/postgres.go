@@ -105,17 +105,7 @@ func (d *postgresDialect) ColumnType(t Type) (string, error) {
 	case rows.KindBool:
 		return "BOOLEAN", nil
 	case rows.KindInt:
-		bits := t.Bits
-		if t.Unsigned {
-			bits *= 2
-		}
-		switch {
-		case bits > 0 && bits <= 16:
-			return "SMALLINT", nil
-		case bits > 0 && bits <= 32:
-			return "INTEGER", nil
-		}
-		return "BIGINT", nil
+		return signedIntType(t, intFit{16, "SMALLINT"}, intFit{32, "INTEGER"}), nil
 	case rows.KindDecimal:
 		return decimalType("NUMERIC", t, 1000, "NUMERIC", 0)
 	case rows.KindFloat:
