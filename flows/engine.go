@@ -346,8 +346,8 @@ func (e *Engine) Restart(ctx context.Context, id string, f *Flow) (*state.Execut
 }
 
 // Replay creates a new execution (ParentID: the replayed one) that starts
-// again from taskRunID, as Kestra's ExecutionService.replay: task runs
-// before it keep their outputs, it and everything after it run again. A
+// again from taskRunID, as Kestra's ExecutionService.replay: the task runs
+// after it in the flow graph run again, the others keep their outputs. A
 // task run inside Each names one iteration. f as for Restart.
 func (e *Engine) Replay(ctx context.Context, id, taskRunID string, f *Flow) (*state.Execution, error) {
 	return e.control(ctx, func(x *executor) (*state.Execution, error) { return x.replay(ctx, id, taskRunID, f) })

@@ -296,6 +296,61 @@ func kestraRuns() []kestraRun {
 				c.taskRuns(20)
 				c.state(state.Success)
 			}},
+		{name: "restart-each/replay", flow: "valids/restart-each.yaml", java: "RestartCaseTest.replay, ExecutionServiceTest.replayFlowable",
+			inputs: map[string]any{"failed": "NO"},
+			expect: func(c *check) {
+				c.state(state.Success)
+				c.taskRuns(20)
+				first := c.ex
+				c.replay(c.find("2_end", nil).ID)
+				c.state(state.Restarted)
+				c.histories(4)
+				c.taskRuns(20)
+				c.stateAt(19, state.Restarted)
+				c.equal("replay's id differs", c.ex.ID != first.ID, true)
+				c.equal("task run 1's id differs", c.at(1).ID != first.TaskRuns[1].ID, true)
+				c.wait()
+				c.equal("parent id", c.ex.ParentID, first.ID)
+				c.state(state.Success)
+				c.taskRuns(20)
+			}},
+		{name: "each-parallel-nested/replay", flow: "valids/each-parallel-nested.yaml", java: "ExecutionServiceTest.replayEachPara",
+			expect: func(c *check) {
+				c.taskRuns(11)
+				first := c.ex
+				c.replay(c.find("2-1_seq", []string{"value 1"}).ID)
+				c.state(state.Restarted)
+				c.histories(4)
+				c.taskRuns(8)
+				seq := c.find("2-1_seq", []string{"value 1"})
+				c.equal("state of 2-1_seq[value 1]", seq.State, state.Running)
+				c.equal("histories of 2-1_seq[value 1]", len(seq.Histories), 4)
+				c.equal("replay's id differs", c.ex.ID != first.ID, true)
+				c.equal("task run 1's id differs", c.at(1).ID != first.TaskRuns[1].ID, true)
+				c.wait()
+				c.state(state.Success)
+				c.taskRuns(11)
+			}},
+		{name: "each-parallel-nested/markAs", flow: "valids/each-parallel-nested.yaml", java: "ExecutionServiceTest.markAsEachPara",
+			expect: func(c *check) {
+				c.state(state.Success)
+				c.taskRuns(11)
+				c.markAs(c.find("2-1_seq", []string{"value 1"}).ID, state.Failed)
+				c.state(state.Restarted)
+				c.histories(4)
+				c.taskRuns(11)
+				c.taskState("1_each", state.Running)
+				seq := c.find("2-1_seq", []string{"value 1"})
+				c.equal("state of 2-1_seq[value 1]", seq.State, state.Failed)
+				c.equal("histories of 2-1_seq[value 1]", len(seq.Histories), 4)
+				c.equal("attempts of 2-1_seq[value 1]", len(seq.Attempts), 0)
+				// The execution goes on: the failed iteration fails
+				// 1_each, which fails the execution.
+				c.wait()
+				c.state(state.Failed)
+				c.taskState("1_each", state.Failed)
+				c.taskRuns(11)
+			}},
 		{name: "restart_last_failed", flow: "valids/restart_last_failed.yaml", java: "RestartCaseTest.restartFailed",
 			expect: func(c *check) {
 				c.state(state.Failed)
@@ -401,8 +456,6 @@ func kestraRuns() []kestraRun {
 		{name: "trigger-multiplecondition-flow-b", flow: "valids/trigger-multiplecondition-flow-b.yaml", java: "MultipleConditionTriggerCaseTest.trigger", server: "MultipleCondition"},
 		{name: "trigger-multiplecondition-listener", flow: "valids/trigger-multiplecondition-listener.yaml", java: "MultipleConditionTriggerCaseTest.trigger", server: "MultipleCondition"},
 		{name: "webhook", flow: "valids/webhook.yaml", java: "ExecutionControllerTest.webhook", server: "Webhook trigger"},
-		{name: "restart-each/replay", flow: "valids/restart-each.yaml", java: "RestartCaseTest.replay", server: "replay"},
-		{name: "each-parallel-nested/markAs", flow: "valids/each-parallel-nested.yaml", java: "ExecutionServiceTest.markAsEachPara", server: "markAs"},
 		{name: "listeners", flow: "tests/listeners.yaml", java: "ListenersTest.success, failed", server: "its listener task is a Java class of Kestra's tests (ListenersTestTask)"},
 		{name: "listeners-flowable", flow: "tests/listeners-flowable.yaml", java: "ListenersTest.flowableExecution", server: "its listener task is a Java class of Kestra's tests (ListenersTestTask)"},
 		{name: "listeners-multiple", flow: "tests/listeners-multiple.yaml", java: "ListenersTest.multipleListeners",
@@ -770,6 +823,57 @@ func (c *check) restart() {
 	}
 	c.ex = ex
 	c.logs = nil
+}
+
+// replay is Kestra's executionService.replay from a task run of c.ex:
+// c.ex becomes the new execution as replay returns it.
+func (c *check) replay(taskRunID string) {
+	c.startEngine()
+	ex, err := c.env.Engine.Replay(context.Background(), c.ex.ID, taskRunID, nil)
+	if err != nil {
+		c.stop("replay: %v", err)
+	}
+	c.ex = ex
+	c.logs = nil
+}
+
+// markAs is Kestra's executionService.markAs of a task run of c.ex.
+func (c *check) markAs(taskRunID string, st state.State) {
+	c.startEngine()
+	ex, err := c.env.Engine.MarkAs(context.Background(), c.ex.ID, taskRunID, st)
+	if err != nil {
+		c.stop("markAs: %v", err)
+	}
+	c.ex = ex
+	c.logs = nil
+}
+
+// startEngine starts the engine, so that a change returns the execution
+// as it is then (as Kestra's ExecutionService does) and the execution runs
+// on in the background.
+func (c *check) startEngine() {
+	if err := c.env.Engine.Start(context.Background()); err != nil {
+		c.stop("start: %v", err)
+	}
+	c.t.Cleanup(func() { _ = c.env.Engine.Shutdown(context.Background()) })
+}
+
+// wait lets c.ex run on to its end.
+func (c *check) wait() {
+	ex, err := c.env.Engine.Wait(context.Background(), c.ex.ID)
+	if err != nil {
+		c.stop("wait: %v", err)
+	}
+	c.ex = ex
+	c.logs = nil
+}
+
+func (c *check) histories(want int) {
+	var got []string
+	for _, h := range c.ex.Histories {
+		got = append(got, string(h.State))
+	}
+	c.equal(fmt.Sprintf("histories %v count", got), len(got), want)
 }
 
 func (c *check) allLogs() []state.LogEntry {

@@ -119,6 +119,10 @@ type groupState struct {
 	cur      *node
 	done     bool
 	isErrors bool
+	// later holds, after a rebuild, children that already ran after cur
+	// (by task id): a markAs set an earlier task back, and the group
+	// takes them up again as it reaches them instead of creating them.
+	later map[string]*node
 }
 
 func newRun(x *executor, f *Flow, ex *state.Execution) *run {

@@ -138,6 +138,26 @@ func (s *step) next(n *node, g *groupState) {
 		if def.Disabled {
 			continue
 		}
+		if c := g.later[def.ID]; c != nil {
+			// It ran already (see groupState.later): take it up again.
+			delete(g.later, def.ID)
+			g.cur = c
+			switch st := c.tr.State; {
+			case st == state.Failed || st == state.Killed:
+				g.done = true
+				if !g.isErrors {
+					n.fl.result = worse(n.fl.result, st)
+					n.fl.stop = true
+				}
+				return
+			case st.Terminated():
+				if st == state.Warning && !g.isErrors {
+					n.fl.result = worse(n.fl.result, st)
+				}
+				continue
+			}
+			return
+		}
 		g.cur = s.createChild(n, g, def)
 		return
 	}

@@ -166,7 +166,15 @@ func (s *step) rebuildFlowable(p *node, kids []*node) {
 			}
 			if k := slices.IndexFunc(g.tasks, func(t *plugin.TaskDef) bool { return t.ID == c.tr.TaskID }); k >= 0 {
 				gi = i
-				g.cur, g.pos = c, k
+				switch {
+				case g.cur != nil && blocks(g.cur) && k > g.pos:
+					g.keepLater(c)
+				case g.cur != nil && blocks(c) && k < g.pos:
+					g.keepLater(g.cur)
+					g.cur, g.pos = c, k
+				default:
+					g.cur, g.pos = c, k
+				}
 				break
 			}
 		}
@@ -418,15 +426,15 @@ func (x *executor) replay(ctx context.Context, id, taskRunID string, f *Flow) (*
 		ids := map[string]string{}
 		nex := *ex
 		nex.ID, nex.ParentID, nex.ParentTaskRunID = newID, ex.ID, ""
-		nex.RestartCount, nex.Histories, nex.End, nex.Error, nex.Owner = 0, nil, time.Time{}, "", x.owner
+		// Kestra's childExecution keeps the replayed execution's histories
+		// and adds RESTARTED.
+		nex.Histories = append([]state.StateChange(nil), ex.Histories...)
+		nex.RestartCount, nex.End, nex.Error, nex.Owner = 0, time.Time{}, "", x.owner
 		nex.FlowSource, nex.FlowFile = string(f.Source), f.File
 		nex.TaskRuns = nil
-		reached := false
+		drop := successors(old, target)
 		for _, n := range old.order {
-			if n == target {
-				reached = true
-			}
-			if reached && !anc[n] && n != target {
+			if drop[n] {
 				continue
 			}
 			tr := n.tr.Clone()
@@ -437,16 +445,15 @@ func (x *executor) replay(ctx context.Context, id, taskRunID string, f *Flow) (*
 			}
 			switch {
 			case n == target && n.fl != nil:
+				// Kestra's mapTaskRun: the replayed flowable is RUNNING
+				// again and plans its children anew.
 				tr.Iterations, tr.Outputs, tr.Error = nil, nil, ""
-				tr.SetState(state.Restarted, s.now)
 				tr.SetState(state.Running, s.now)
 			case n == target:
 				tr.Outputs, tr.Error = nil, ""
 				tr.SetState(state.Restarted, s.now)
-				tr.SetState(state.Created, s.now)
 			case anc[n]:
 				tr.Error = ""
-				tr.SetState(state.Restarted, s.now)
 				tr.SetState(state.Running, s.now)
 			}
 			nex.TaskRuns = append(nex.TaskRuns, tr)
@@ -455,6 +462,8 @@ func (x *executor) replay(ctx context.Context, id, taskRunID string, f *Flow) (*
 		r.isNew = true
 		r.ex.Start = s.now
 		r.ex.SetState(state.Restarted, s.now)
+		// What Kestra's replay returns: RESTARTED, before it runs on.
+		out = r.snapshot()
 		r.ex.SetState(state.Running, s.now)
 		s.newRuns = append(s.newRuns, r)
 		for _, n := range r.order {
@@ -466,7 +475,6 @@ func (x *executor) replay(ctx context.Context, id, taskRunID string, f *Flow) (*
 		r.log(nil).Info("replay of execution "+ex.ID, "from", target.tr.TaskID, "value", target.tr.Value)
 		s.rebuild(r)
 		s.settle(r)
-		out = r.snapshot()
 		return nil
 	})
 	return out, err
@@ -512,16 +520,110 @@ func (x *executor) markAs(ctx context.Context, id, taskRunID string, st state.St
 			s.touch(a)
 		}
 		r.ex.SetState(state.Restarted, s.now)
-		r.ex.SetState(state.Running, s.now)
 		r.ex.End, r.ex.Error, r.ex.Owner = time.Time{}, "", x.owner
+		// What Kestra's markAs returns: RESTARTED, before it runs on.
+		out = r.snapshot()
+		r.ex.SetState(state.Running, s.now)
 		s.touchExec(r)
 		x.adopt(r)
 		x.count(r)
 		r.log(target).Info("task run marked "+string(st), "task", target.tr.TaskID)
 		s.rebuild(r)
 		s.settle(r)
-		out = r.snapshot()
 		return nil
 	})
 	return out, err
+}
+
+// successors returns the task runs of a built run that come after target
+// in the flow graph, as Kestra's GraphService.successors: its children,
+// and for target and each of its ancestors, the siblings that run after
+// it (later in its group, or in a later group of a flowable that runs its
+// groups one after the other) with their children. Iterations of a
+// parallel flowable are not successors.
+func successors(r *run, target *node) map[*node]bool {
+	children := map[*node][]*node{}
+	for _, n := range r.order {
+		children[n.parent] = append(children[n.parent], n)
+	}
+	drop := map[*node]bool{}
+	var tree func(n *node)
+	tree = func(n *node) {
+		drop[n] = true
+		for _, c := range children[n] {
+			tree(c)
+		}
+	}
+	for _, c := range children[target] {
+		tree(c)
+	}
+	for x := target; x != r.root && x.parent != nil; x = x.parent {
+		p := x.parent
+		groups, concurrent := flowGroups(r, p)
+		gi, k := groupPos(groups, x)
+		for _, c := range children[p] {
+			if c == x || drop[c] {
+				continue
+			}
+			cg, ck := groupPos(groups, c)
+			after := cg < 0 || (cg == gi && ck > k) || (concurrent == 1 && gi >= 0 && cg > gi)
+			if gi < 0 {
+				after = false
+			}
+			if after {
+				tree(c)
+			}
+		}
+	}
+	return drop
+}
+
+// flowGroups returns a flowable's groups as it ran them (the root: the
+// flow's tasks) and how many of them run at once (1: one after the other).
+func flowGroups(r *run, p *node) ([]plugin.Group, int) {
+	if p == r.root {
+		return []plugin.Group{{Tasks: r.flow.Tasks}}, 1
+	}
+	concurrent := 0
+	if plan, err := r.planOf(p); err == nil {
+		concurrent = plan.Concurrent
+	}
+	var groups []plugin.Group
+	for _, it := range p.tr.Iterations {
+		g := plugin.Group{Value: it.Value}
+		for _, id := range it.Tasks {
+			if d := r.defs[id]; d != nil {
+				g.Tasks = append(g.Tasks, d)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups, concurrent
+}
+
+// groupPos is the group and position of n's task among groups, -1 when
+// it is in none (an errors branch).
+func groupPos(groups []plugin.Group, n *node) (int, int) {
+	for i, g := range groups {
+		if g.Value != "" && g.Value != n.tr.Value {
+			continue
+		}
+		if k := slices.IndexFunc(g.Tasks, func(t *plugin.TaskDef) bool { return t.ID == n.tr.TaskID }); k >= 0 {
+			return i, k
+		}
+	}
+	return -1, -1
+}
+
+// blocks reports whether a child holds its group back: it has not ended
+// well (a markAs set it RUNNING or FAILED while later tasks had run).
+func blocks(n *node) bool {
+	return n.tr.State != state.Success && n.tr.State != state.Warning
+}
+
+func (g *groupState) keepLater(n *node) {
+	if g.later == nil {
+		g.later = map[string]*node{}
+	}
+	g.later[n.tr.TaskID] = n
 }
