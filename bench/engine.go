@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -175,16 +174,11 @@ func runChain(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *profile != "" {
-		pf, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	return scaling("chain", *n, *workers, chainFlow)
 }
 
@@ -213,16 +207,11 @@ func runBurst(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *profile != "" {
-		pf, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	n30 := *nEx * 7 / 30
 	n10 := (*nTasks - *nEx - 29*n30) / 9
 	if n10 < 0 {

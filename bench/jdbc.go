@@ -40,7 +40,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -433,17 +432,11 @@ func (b *jdbcBench) sluice(target string) (map[string]any, error) {
 	ctx := context.Background()
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	if b.cpuprofile != "" {
-		f, err := os.Create(b.cpuprofile)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(b.cpuprofile)
+	if err != nil {
+		return nil, err
 	}
+	defer stop()
 	start, cpu0 := time.Now(), cpuTime()
 	q := jdbc.NewQuery("mysql", jdbc.Query{Connection: jdbc.Connection{URL: b.myURL}, SQL: "SELECT * FROM bench_src", Store: true})
 	rc := benchRunContext(store, "query")

@@ -36,7 +36,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -163,16 +162,11 @@ tasks:
 	eng := &flows.Engine{Repo: repo, Store: store, LogLevel: slog.LevelWarn,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	fmt.Fprintln(os.Stderr, "bench singer: sluice")
-	if *profile != "" {
-		pf, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	resetPeakRSS()
 	c0, ch0 := cpuTime(), childCPU()
 	t0 := time.Now()
