@@ -351,6 +351,27 @@ func kestraRuns() []kestraRun {
 				c.taskState("1_each", state.Failed)
 				c.taskRuns(11)
 			}},
+		{name: "each-parallel-nested/markAs-t2", flow: "valids/each-parallel-nested.yaml", java: "ExecutionServiceTest.markAsEachPara (its second markAs, on the first execution)",
+			expect: func(c *check) {
+				c.state(state.Success)
+				c.markAs(c.find("2-1-2_t2", []string{"value 1"}).ID, state.Failed)
+				c.state(state.Restarted)
+				c.histories(4)
+				c.taskRuns(11)
+				c.taskState("1_each", state.Running)
+				c.equal("state of 2-1_seq[value 1]", c.find("2-1_seq", []string{"value 1"}).State, state.Running)
+				t2 := c.find("2-1-2_t2", []string{"value 1"})
+				c.equal("state of 2-1-2_t2[value 1]", t2.State, state.Failed)
+				c.equal("histories of 2-1-2_t2[value 1]", len(t2.Histories), 4)
+				c.equal("2-1-2_t2[value 1] has attempts", len(t2.Attempts) > 0, true)
+				if len(t2.Attempts) > 0 {
+					c.equal("state of attempt 1 of 2-1-2_t2[value 1]", t2.Attempts[0].State, state.Failed)
+				}
+				c.wait()
+				c.state(state.Failed)
+				c.equal("state of 2-1_seq[value 1] at the end", c.find("2-1_seq", []string{"value 1"}).State, state.Failed)
+				c.taskRuns(11)
+			}},
 		{name: "restart_last_failed", flow: "valids/restart_last_failed.yaml", java: "RestartCaseTest.restartFailed",
 			expect: func(c *check) {
 				c.state(state.Failed)
