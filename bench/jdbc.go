@@ -377,19 +377,25 @@ func (b *jdbcBench) pgCopy() (float64, error) {
 	if err := b.recreatePG(); err != nil {
 		return 0, err
 	}
+	return b.copyPGFile(b.pg, "bench_dst")
+}
+
+// copyPGFile COPYs the generated text file into table over db (a pgx
+// pool) and returns the seconds the COPY took.
+func (b *jdbcBench) copyPGFile(db *sql.DB, table string) (float64, error) {
 	f, err := os.Open(filepath.Join(b.dir, "rows.pg.tsv"))
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	conn, err := b.pg.Conn(context.Background())
+	conn, err := db.Conn(context.Background())
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
 	start := time.Now()
 	err = conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().PgConn().CopyFrom(context.Background(), bufio.NewReaderSize(f, 1<<20), "COPY bench_dst FROM STDIN")
+		_, err := dc.(*stdlib.Conn).Conn().PgConn().CopyFrom(context.Background(), bufio.NewReaderSize(f, 1<<20), "COPY "+table+" FROM STDIN")
 		return err
 	})
 	return time.Since(start).Seconds(), err

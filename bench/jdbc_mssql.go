@@ -18,7 +18,6 @@ package main
 // bulk copy into DECIMAL(12,2) there (see docs/jdbc.md).
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"flag"
@@ -29,7 +28,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	mssql "github.com/microsoft/go-mssqldb"
 
 	"github.com/sluicehq/sluice/batch/dialect"
@@ -295,20 +293,5 @@ func (b *jdbcBench) babelfishPGCopy(url string) (float64, error) {
 		return 0, err
 	}
 	defer db.Exec("DROP TABLE IF EXISTS public.sluice_bench_limit")
-	f, err := os.Open(filepath.Join(b.dir, "rows.pg.tsv"))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	start := time.Now()
-	err = conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().PgConn().CopyFrom(context.Background(), bufio.NewReaderSize(f, 1<<20), "COPY public.sluice_bench_limit FROM STDIN")
-		return err
-	})
-	return time.Since(start).Seconds(), err
+	return b.copyPGFile(db, "public.sluice_bench_limit")
 }
