@@ -105,10 +105,7 @@ func newRestartCmd(g *globalFlags, name string) *cobra.Command {
 			}
 			return runEngine(cmd, g, out, nil, func(ctx context.Context, eng *flows.Engine) (*state.Execution, error) {
 				ex, err := eng.Restart(ctx, args[0], f)
-				if errors.Is(err, state.ErrNotFound) || errors.Is(err, state.ErrAmbiguous) {
-					return nil, invalid(err)
-				}
-				return ex, err
+				return ex, cliError(err) // runEngine reads ex only without an error
 			})
 		},
 	}
