@@ -36,6 +36,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/rows"
 	"github.com/sluicehq/sluice/internal/rows/rowfile"
+	ionrows "github.com/sluicehq/sluice/serdes/ion"
 )
 
 func init() { scenarios["rowfile"] = runRowfile }
@@ -894,7 +895,7 @@ func (d *ionDec) Next(row *rows.Row) bool {
 			d.err = fmt.Errorf("unknown field %q", *name.Text)
 			return false
 		}
-		if row.Values[i], d.err = ionValue(r); d.err != nil {
+		if row.Values[i], d.err = ionrows.ReadValue(r); d.err != nil {
 			return false
 		}
 	}
@@ -903,56 +904,4 @@ func (d *ionDec) Next(row *rows.Row) bool {
 	}
 	d.err = r.StepOut()
 	return d.err == nil
-}
-
-func ionValue(r ion.Reader) (rows.Value, error) {
-	if r.IsNull() {
-		return rows.Null, nil
-	}
-	switch r.Type() {
-	case ion.BoolType:
-		b, err := r.BoolValue()
-		if err != nil {
-			return rows.Null, err
-		}
-		return rows.Bool(*b), nil
-	case ion.IntType:
-		n, err := r.Int64Value()
-		if err != nil {
-			return rows.Null, err
-		}
-		return rows.Int(*n), nil
-	case ion.FloatType:
-		f, err := r.FloatValue()
-		if err != nil {
-			return rows.Null, err
-		}
-		return rows.Float(*f), nil
-	case ion.DecimalType:
-		d, err := r.DecimalValue()
-		if err != nil {
-			return rows.Null, err
-		}
-		co, ex := d.CoEx()
-		return rows.DecimalBig(co, -ex), nil
-	case ion.StringType:
-		s, err := r.StringValue()
-		if err != nil {
-			return rows.Null, err
-		}
-		return rows.String(*s), nil
-	case ion.BlobType:
-		b, err := r.ByteValue()
-		return rows.Bytes(b), err
-	case ion.TimestampType:
-		ts, err := r.TimestampValue()
-		if err != nil {
-			return rows.Null, err
-		}
-		if ts.GetPrecision() <= ion.TimestampPrecisionDay {
-			return rows.DateOf(ts.GetDateTime()), nil
-		}
-		return rows.TimestampOf(ts.GetDateTime()), nil
-	}
-	return rows.Null, fmt.Errorf("ion bench: type %v not supported", r.Type())
 }

@@ -267,7 +267,7 @@ func (d *Decoder) Next(row *rows.Row) bool {
 				return false
 			}
 		}
-		v, err := value(d.r)
+		v, err := ReadValue(d.r)
 		if err != nil {
 			d.err = fmt.Errorf("%s: value %d, field %q: %w", d.name, n, d.schema.Fields[i].Name, err)
 			return false
@@ -289,9 +289,11 @@ func (d *Decoder) Next(row *rows.Row) bool {
 	return true
 }
 
-// value reads the current Ion value (allocating: ion-go hands out fresh
-// values anyway).
-func value(r ion.Reader) (rows.Value, error) {
+// ReadValue reads the current value of r as a row value (allocating:
+// ion-go hands out fresh values anyway). It is the one Ion → rows mapping:
+// big ints and positive exponents become exact decimals, date-precision
+// timestamps dates, structs maps.
+func ReadValue(r ion.Reader) (rows.Value, error) {
 	if r.IsNull() {
 		return rows.Null, nil
 	}
@@ -377,7 +379,7 @@ func value(r ion.Reader) (rows.Value, error) {
 				}
 				items = append(items, rows.String(*fn.Text))
 			}
-			v, err := value(r)
+			v, err := ReadValue(r)
 			if err != nil {
 				return rows.Null, err
 			}
